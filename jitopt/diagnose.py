@@ -1,0 +1,47 @@
+"""Why an instance is infeasible: the rules that conflict, found without the solver.
+
+Ordering nothing is allowed by every ordering rule, and shortage is always possible (backlog or
+lost sales), so the only way to be infeasible is stock that cannot be got rid of: initial inventory
+and pipeline arrivals that, even with nothing ordered and all demand served, exceed the warehouse.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from jitopt.instance import Instance
+from jitopt.scenarios import ScenarioSet
+
+
+def least_stock(inst: Instance, sc: ScenarioSet) -> np.ndarray:
+    """The least on-hand stock any plan can have, per (scenario, item, period): nothing ordered,
+    nothing bought on the spot, as much demand served as possible."""
+    items = {i: k for k, i in enumerate(inst.items.index)}
+    pipe = np.zeros((len(items), inst.periods))
+    for row in inst.pipeline.itertuples(index=False):
+        pipe[items[row.item], row.arrival_period - 1] += row.quantity
+    stock = np.empty_like(sc.demand)
+    level = np.broadcast_to(inst.items["initial_inventory"].to_numpy(float), sc.demand.shape[:2])
+    for t in range(inst.periods):
+        level = np.maximum(level + pipe[:, t] - sc.demand[:, :, t], 0.0)
+        stock[:, :, t] = level
+    return stock
+
+
+def explain_infeasible(inst: Instance, sc: ScenarioSet) -> list[str]:
+    """Conflicts that make the instance infeasible; empty when none is found."""
+    if inst.warehouse_capacity is None:
+        return []
+    volume = inst.items["volume"].to_numpy(float)
+    used = np.einsum("wit,i->wt", least_stock(inst, sc), volume)
+    over = np.argwhere(used > inst.warehouse_capacity * (1 + 1e-9) + 1e-9)
+    conflicts = []
+    for w, t in over[:10]:
+        conflicts.append(
+            f"warehouse_capacity {inst.warehouse_capacity:g} conflicts with initial_inventory and "
+            f"pipeline.csv: in scenario {sc.names[w]!r}, period {t + 1}, at least {used[w, t]:g} "
+            "units of volume are on hand even if nothing is ordered"
+        )
+    if len(over) > 10:
+        conflicts.append(f"... and {len(over) - 10} more (scenario, period) pairs")
+    return conflicts

@@ -1,0 +1,615 @@
+"""The validated `Instance`: read from a directory of CSV files or from pandas DataFrames."""
+
+from __future__ import annotations
+
+import math
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from jitopt.errors import InstanceError, Problem
+from jitopt.schema import TABLES, Column, Table
+
+
+@dataclass(frozen=True)
+class RiskConfig:
+    measure: str = "expected"
+    weight: float = 0.0
+    alpha: float = 0.9
+
+
+@dataclass(frozen=True)
+class SamplingConfig:
+    count: int = 30
+    seed: int = 0
+
+
+@dataclass(frozen=True)
+class SolverConfig:
+    time_limit: float | None = None
+    mip_gap: float | None = None
+
+
+@dataclass(frozen=True, eq=False)
+class Instance:
+    """A validated instance; tables follow docs/CONTRACT.md (defaults filled, NaN = "none")."""
+
+    name: str
+    periods: int
+    items: pd.DataFrame
+    suppliers: pd.DataFrame
+    offers: pd.DataFrame
+    demand: pd.DataFrame
+    price_breaks: pd.DataFrame
+    regions: pd.DataFrame
+    pipeline: pd.DataFrame
+    outages: pd.DataFrame
+    scenarios: pd.DataFrame | None = None
+    shortage: str = "backlog"
+    warehouse_capacity: float | None = None
+    max_suppliers: int | None = None
+    start: str | None = None
+    freq: str | None = None
+    risk: RiskConfig = field(default_factory=RiskConfig)
+    sampling: SamplingConfig = field(default_factory=SamplingConfig)
+    solver: SolverConfig = field(default_factory=SolverConfig)
+
+    @classmethod
+    def from_dir(cls, path: str | Path) -> Instance:
+        """Read and validate the instance in directory ``path`` (SPEC §2)."""
+        return read_instance(path)
+
+    @classmethod
+    def from_frames(cls, config: dict | None = None, **tables: pd.DataFrame | None) -> Instance:
+        """Validate an instance given as DataFrames (``items=``, ``suppliers=``, ...) and a config
+        dict with the keys of ``instance.toml``. Problems name the table and the index label."""
+        return _Reader(from_files=False).build(dict(config or {}), tables, default_name="instance")
+
+    @property
+    def has_dates(self) -> bool:
+        return self.start is not None and self.freq is not None
+
+    def period_dates(self) -> pd.DatetimeIndex | None:
+        """Date of each period 1..T, when the instance has ``start`` and ``freq``."""
+        if not self.has_dates:
+            return None
+        return pd.date_range(self.start, periods=self.periods, freq=self.freq)
+
+
+def read_instance(path: str | Path) -> Instance:
+    """Read and validate an instance directory; raise `InstanceError` listing every problem."""
+    path = Path(path)
+    if not path.is_dir():
+        raise InstanceError([Problem(str(path), "is not a directory")])
+    problems: list[Problem] = []
+    config: dict = {}
+    toml_path = path / "instance.toml"
+    if not toml_path.exists():
+        problems.append(Problem("instance.toml", "file is missing (it needs at least `periods`)"))
+    else:
+        try:
+            config = tomllib.loads(toml_path.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            problems.append(Problem("instance.toml", f"is not valid TOML: {exc}"))
+    tables: dict[str, pd.DataFrame | None] = {}
+    for stem, table in TABLES.items():
+        file = path / table.file
+        if not file.exists():
+            tables[stem] = None
+            continue
+        try:
+            tables[stem] = pd.read_csv(file, dtype=str, keep_default_na=False, skipinitialspace=True)
+        except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+            problems.append(Problem(table.file, f"cannot be read as CSV: {exc}"))
+            tables[stem] = None
+    known = {t.file for t in TABLES.values()}
+    for extra in sorted(p.name for p in path.glob("*.csv") if p.name not in known):
+        problems.append(
+            Problem(extra, f"unknown file (expected one of: {', '.join(sorted(known))})")
+        )
+    reader = _Reader(from_files=True)
+    reader.problems = problems
+    return reader.build(config, tables, default_name=path.name)
+
+
+_TOML_KEYS = {
+    "name": str,
+    "periods": int,
+    "shortage": str,
+    "warehouse_capacity": float,
+    "max_suppliers": int,
+    "start": str,
+    "freq": str,
+}
+_TOML_SECTIONS = {
+    "risk": {"measure": str, "weight": float, "alpha": float},
+    "scenarios": {"count": int, "seed": int},
+    "solver": {"time_limit": float, "mip_gap": float},
+}
+
+
+class _Reader:
+    """Collects every problem while parsing, then raises one `InstanceError`."""
+
+    def __init__(self, from_files: bool):
+        self.from_files = from_files
+        self.problems: list[Problem] = []
+
+    # -- reporting -------------------------------------------------------------------------------
+
+    def source(self, table: Table) -> str:
+        return table.file if self.from_files else f"{table.stem} (DataFrame)"
+
+    def row_label(self, frame: pd.DataFrame, pos: int) -> int | str:
+        return pos + 2 if self.from_files else frame.index[pos]
+
+    def add(self, table: Table, message: str, frame=None, pos=None, column=None) -> None:
+        row = None if pos is None else self.row_label(frame, pos)
+        self.problems.append(Problem(self.source(table), message, row, column))
+
+    # -- config ----------------------------------------------------------------------------------
+
+    def parse_config(self, config: dict, default_name: str) -> dict:
+        out: dict = {}
+        where = "instance.toml" if self.from_files else "config"
+
+        def typed(key, value, kind, section=None):
+            label = f"{section}.{key}" if section else key
+            if kind is float and isinstance(value, int) and not isinstance(value, bool):
+                value = float(value)
+            if not isinstance(value, kind) or isinstance(value, bool):
+                self.problems.append(
+                    Problem(where, f"`{label}` must be {kind.__name__}, got {value!r}")
+                )
+                return None
+            return value
+
+        for key, value in config.items():
+            if key in _TOML_SECTIONS:
+                if not isinstance(value, dict):
+                    self.problems.append(Problem(where, f"`[{key}]` must be a table"))
+                    continue
+                section = {}
+                for sub, subvalue in value.items():
+                    if sub not in _TOML_SECTIONS[key]:
+                        self.problems.append(
+                            Problem(where, f"unknown key `{key}.{sub}` (known: "
+                                    f"{', '.join(_TOML_SECTIONS[key])})")
+                        )
+                        continue
+                    section[sub] = typed(sub, subvalue, _TOML_SECTIONS[key][sub], key)
+                out[key] = section
+            elif key in _TOML_KEYS:
+                out[key] = typed(key, value, _TOML_KEYS[key])
+            else:
+                known = ", ".join(list(_TOML_KEYS) + [f"[{s}]" for s in _TOML_SECTIONS])
+                self.problems.append(Problem(where, f"unknown key `{key}` (known: {known})"))
+
+        def check(ok, message):
+            if not ok:
+                self.problems.append(Problem(where, message))
+
+        periods = out.get("periods")
+        check("periods" in config, "`periods` is required (number of periods T)")
+        if periods is not None:
+            check(periods >= 1, f"`periods` must be >= 1, got {periods}")
+        shortage = out.get("shortage") or "backlog"
+        check(shortage in ("backlog", "lost"), f"`shortage` must be \"backlog\" or \"lost\", got {shortage!r}")
+        cap = out.get("warehouse_capacity")
+        check(cap is None or cap >= 0, f"`warehouse_capacity` must be >= 0, got {cap}")
+        ms = out.get("max_suppliers")
+        check(ms is None or ms >= 0, f"`max_suppliers` must be >= 0, got {ms}")
+        start, freq = out.get("start"), out.get("freq")
+        check((start is None) == (freq is None), "`start` and `freq` go together: give both or neither")
+        if start is not None and freq is not None:
+            try:
+                pd.date_range(start, periods=2, freq=freq)
+            except (ValueError, TypeError) as exc:
+                check(False, f"`start`/`freq` do not make dates ({start!r}, {freq!r}): {exc}")
+        risk = {k: v for k, v in out.get("risk", {}).items() if v is not None}
+        measure = risk.get("measure", "expected")
+        check(measure in ("expected", "cvar"), f"`risk.measure` must be \"expected\" or \"cvar\", got {measure!r}")
+        weight = risk.get("weight", 0.5 if measure == "cvar" else 0.0)
+        check(0 <= weight <= 1, f"`risk.weight` must be in [0, 1], got {weight}")
+        alpha = risk.get("alpha", 0.9)
+        check(0 < alpha < 1, f"`risk.alpha` must be in (0, 1), got {alpha}")
+        sampling = {k: v for k, v in out.get("scenarios", {}).items() if v is not None}
+        count = sampling.get("count", 30)
+        check(count >= 1, f"`scenarios.count` must be >= 1, got {count}")
+        solver = {k: v for k, v in out.get("solver", {}).items() if v is not None}
+        tl, gap = solver.get("time_limit"), solver.get("mip_gap")
+        check(tl is None or tl > 0, f"`solver.time_limit` must be > 0, got {tl}")
+        check(gap is None or gap >= 0, f"`solver.mip_gap` must be >= 0, got {gap}")
+        return dict(
+            name=out.get("name") or default_name,
+            periods=periods if isinstance(periods, int) and periods >= 1 else None,
+            shortage=shortage,
+            warehouse_capacity=cap,
+            max_suppliers=ms,
+            start=start,
+            freq=freq,
+            risk=RiskConfig(measure, weight, alpha),
+            sampling=SamplingConfig(count, sampling.get("seed", 0)),
+            solver=SolverConfig(tl, gap),
+        )
+
+    # -- tables ----------------------------------------------------------------------------------
+
+    def parse_table(self, table: Table, raw: pd.DataFrame | None) -> pd.DataFrame | None:
+        """Check columns and cell types and ranges; fill defaults. Returns None when unusable."""
+        if raw is None:
+            if table.required:
+                self.problems.append(Problem(self.source(table), "file is missing (it is required)"))
+            return None
+        raw = raw.copy()
+        raw.columns = [str(c).strip() for c in raw.columns]
+        names = [c.name for c in table.columns]
+        unknown = [c for c in raw.columns if c not in names]
+        for col in unknown:
+            self.add(table, f"unknown column (known: {', '.join(names)})", column=col)
+        missing = [c.name for c in table.columns if c.required and c.name not in raw.columns]
+        for col in missing:
+            self.add(table, "required column is missing", column=col)
+        if missing:
+            return None
+        out = pd.DataFrame(index=range(len(raw)))
+        for col in table.columns:
+            if col.name not in raw.columns:
+                if not (table.stem == "demand" and col.name == "scenario"):
+                    out[col.name] = self.fill_value(col)
+                continue
+            out[col.name] = self.parse_column(table, raw, col)
+        return out
+
+    @staticmethod
+    def fill_value(col: Column):
+        if col.kind == "name":
+            return None
+        return np.nan if col.default is None else col.default
+
+    def parse_column(self, table: Table, raw: pd.DataFrame, col: Column) -> list:
+        values = []
+        for pos, cell in enumerate(raw[col.name].tolist()):
+            empty = cell is None or (isinstance(cell, float) and math.isnan(cell)) or (
+                isinstance(cell, str) and cell.strip() == ""
+            )
+            if empty:
+                if col.required:
+                    self.add(table, "is empty (a value is required)", raw, pos, col.name)
+                values.append(None if col.kind == "name" else self.fill_value(col))
+                continue
+            values.append(self.parse_cell(table, raw, pos, col, cell))
+        if col.kind == "int":
+            return values  # kept as Python objects; cast after validation
+        return values
+
+    def parse_cell(self, table, raw, pos, col: Column, cell):
+        if col.kind == "name":
+            return str(cell).strip()
+        text = str(cell).strip()
+        try:
+            value = float(text)
+        except ValueError:
+            self.add(table, f"{text!r} is not a number", raw, pos, col.name)
+            return None
+        if math.isnan(value):
+            self.add(table, f"{text!r} is not a number", raw, pos, col.name)
+            return None
+        if col.kind == "int":
+            if not value.is_integer():
+                self.add(table, f"{text!r} is not a whole number", raw, pos, col.name)
+                return None
+            value = int(value)
+        elif math.isinf(value) and not (value > 0 and col.default == math.inf):
+            self.add(table, f"{text!r} must be finite", raw, pos, col.name)
+            return None
+        bad = (
+            (col.low is not None and (value < col.low or (col.low_open and value == col.low)))
+            or (col.high is not None and (value > col.high or (col.high_open and value == col.high)))
+        )
+        if bad:
+            self.add(table, f"must be {col.range_text()}, got {text}", raw, pos, col.name)
+            return None
+        return value
+
+    def check_keys(self, table: Table, frame: pd.DataFrame, raw: pd.DataFrame) -> None:
+        key = [k for k in table.key if k in frame.columns]
+        if not key:
+            return
+        dup = frame.duplicated(subset=key, keep="first") & frame[key].notna().all(axis=1)
+        for pos in np.flatnonzero(dup.to_numpy()):
+            first = np.flatnonzero(
+                (frame[key] == frame.loc[pos, key]).all(axis=1).to_numpy()
+            )[0]
+            what = ", ".join(f"{k}={frame.at[pos, k]}" for k in key)
+            self.add(
+                table,
+                f"duplicate row for {what} (first given in row {self.row_label(raw, first)})",
+                raw,
+                pos,
+                key[-1],
+            )
+
+    def check_refs(self, table, frame, raw, column, known: set, what: str) -> None:
+        """``what`` is "<noun> (<hint>)"; the message reads "unknown <noun> 'x' (<hint>)"."""
+        noun, _, hint = what.partition(" (")
+        for pos, value in enumerate(frame[column].tolist()):
+            if value is not None and value not in known:
+                self.add(table, f"unknown {noun} {value!r} ({hint}", raw, pos, column)
+
+    # -- the whole instance ----------------------------------------------------------------------
+
+    def build(self, config: dict, raw_tables: dict, default_name: str) -> Instance:
+        unknown = set(raw_tables) - set(TABLES)
+        for name in sorted(unknown):
+            self.problems.append(Problem(name, f"unknown table (known: {', '.join(TABLES)})"))
+        cfg = self.parse_config(config, default_name)
+        raw = {stem: raw_tables.get(stem) for stem in TABLES}
+        parsed = {stem: self.parse_table(TABLES[stem], raw[stem]) for stem in TABLES}
+        for stem, frame in parsed.items():
+            if frame is not None:
+                self.check_keys(TABLES[stem], frame, raw[stem])
+        self.cross_check(cfg, parsed, raw)
+        if self.problems:
+            raise InstanceError(self.problems)
+        return self.assemble(cfg, parsed)
+
+    def cross_check(self, cfg: dict, p: dict, raw: dict) -> None:
+        T = cfg["periods"]
+        items, suppliers, offers = p["items"], p["suppliers"], p["offers"]
+        item_names = set(items["item"].dropna()) if items is not None else None
+        supplier_names = set(suppliers["supplier"].dropna()) if suppliers is not None else None
+        regions_of_suppliers = set(suppliers["region"].dropna()) if suppliers is not None else set()
+
+        def refs(stem, column, known, what):
+            if p[stem] is not None and known is not None:
+                self.check_refs(TABLES[stem], p[stem], raw[stem], column, known, what)
+
+        for stem in ("offers", "price_breaks", "pipeline"):
+            refs(stem, "supplier", supplier_names, "supplier (not in suppliers.csv)")
+        for stem in ("offers", "price_breaks", "pipeline", "demand"):
+            refs(stem, "item", item_names, "item (not in items.csv)")
+
+        if items is not None:
+            self.check_items(items, raw["items"], offers)
+        if suppliers is not None and T is not None:
+            self.check_lead_times(suppliers, raw["suppliers"], offers, T)
+        if offers is not None:
+            self.check_offers(offers, raw["offers"], suppliers)
+        if p["price_breaks"] is not None and offers is not None:
+            self.check_price_breaks(p["price_breaks"], raw["price_breaks"], offers)
+        if p["pipeline"] is not None and T is not None:
+            self.check_periods(TABLES["pipeline"], p["pipeline"], raw["pipeline"], "arrival_period", T)
+            if offers is not None:
+                self.check_pipeline_offers(p["pipeline"], raw["pipeline"], offers)
+        if p["regions"] is not None:
+            self.check_refs(
+                TABLES["regions"], p["regions"], raw["regions"], "region", regions_of_suppliers,
+                "region (no supplier in suppliers.csv is in it)",
+            )
+        scen_names = self.check_scenarios(p["scenarios"], raw["scenarios"])
+        if p["demand"] is not None and item_names is not None and T is not None:
+            self.check_demand(p["demand"], raw["demand"], item_names, T, scen_names)
+        if p["outages"] is not None:
+            self.check_outages(p, raw, cfg, scen_names, supplier_names, regions_of_suppliers)
+
+    def check_items(self, items, raw, offers) -> None:
+        if offers is None:
+            return
+        offered = set(offers["item"].dropna())
+        for pos, row in enumerate(items.itertuples(index=False)):
+            if row.item is not None and row.item not in offered and np.isnan(row.expedite_cost):
+                self.add(
+                    TABLES["items"],
+                    f"item {row.item!r} has no offer in offers.csv and no expedite_cost: "
+                    "nothing can ever supply it",
+                    raw, pos, "item",
+                )
+
+    def check_lead_times(self, suppliers, raw, offers, T) -> None:
+        for pos, row in enumerate(suppliers.itertuples(index=False)):
+            if row.lead_time is not None and row.lead_time >= T:
+                self.add(
+                    TABLES["suppliers"],
+                    f"lead time {row.lead_time} leaves no period to order in (an order must arrive "
+                    f"by period T = {T}, so lead_time must be < {T})",
+                    raw, pos, "lead_time",
+                )
+
+    def check_offers(self, offers, raw, suppliers) -> None:
+        t = TABLES["offers"]
+        cap = {} if suppliers is None else dict(zip(suppliers["supplier"], suppliers["capacity"]))
+        for pos, row in enumerate(offers.itertuples(index=False)):
+            if None in (row.moq, row.max_order, row.lot_multiple):
+                continue
+            if row.moq > row.max_order:
+                self.add(t, f"moq {row.moq:g} exceeds max_order {row.max_order:g}", raw, pos, "moq")
+            limit = min(row.max_order, cap.get(row.supplier, math.inf) or math.inf)
+            lot = row.lot_multiple
+            if not np.isnan(lot) and lot > limit:
+                self.add(
+                    t, f"lot_multiple {lot:g} exceeds the most this line can take ({limit:g})",
+                    raw, pos, "lot_multiple",
+                )
+            supplier_cap = cap.get(row.supplier)
+            if supplier_cap is not None and row.moq > supplier_cap:
+                self.add(
+                    t, f"moq {row.moq:g} exceeds the supplier's capacity {supplier_cap:g}",
+                    raw, pos, "moq",
+                )
+
+    def check_price_breaks(self, breaks, raw, offers) -> None:
+        t = TABLES["price_breaks"]
+        base = {(r.supplier, r.item): r.unit_cost for r in offers.itertuples(index=False)}
+        ok = breaks[["min_qty", "unit_cost"]].notna().all(axis=1)
+        frame = breaks[ok].assign(pos=np.flatnonzero(ok.to_numpy()))
+        for (s, i), group in frame.groupby(["supplier", "item"], sort=False):
+            if (s, i) not in base:
+                pos = int(group["pos"].iloc[0])
+                self.add(t, f"no offer for supplier {s!r} and item {i!r} in offers.csv", raw, pos, "item")
+                continue
+            previous_cost, previous_qty = base[(s, i)], 0.0
+            for row in group.sort_values("min_qty", kind="stable").itertuples(index=False):
+                if row.min_qty == previous_qty:
+                    continue  # reported as a duplicate key
+                if row.unit_cost > previous_cost:
+                    self.add(
+                        t,
+                        f"price breaks must lower the price as quantity rises: unit_cost "
+                        f"{row.unit_cost:g} at min_qty {row.min_qty:g} is above {previous_cost:g} "
+                        f"for smaller quantities",
+                        raw, int(row.pos), "unit_cost",
+                    )
+                previous_cost, previous_qty = row.unit_cost, row.min_qty
+            order = group["min_qty"].to_numpy()
+            if np.any(np.diff(order) < 0):
+                pos = int(group["pos"].iloc[int(np.flatnonzero(np.diff(order) < 0)[0]) + 1])
+                self.add(
+                    t,
+                    f"price breaks of ({s}, {i}) are not in increasing min_qty order",
+                    raw, pos, "min_qty",
+                )
+
+    def check_periods(self, table, frame, raw, column, T) -> None:
+        for pos, value in enumerate(frame[column].tolist()):
+            if value is not None and not 1 <= value <= T:
+                self.add(table, f"period {value} is outside 1..{T}", raw, pos, column)
+
+    def check_pipeline_offers(self, pipeline, raw, offers) -> None:
+        pairs = set(zip(offers["supplier"], offers["item"]))
+        for pos, row in enumerate(pipeline.itertuples(index=False)):
+            if None not in (row.supplier, row.item) and (row.supplier, row.item) not in pairs:
+                self.add(
+                    TABLES["pipeline"],
+                    f"no offer for supplier {row.supplier!r} and item {row.item!r} in offers.csv",
+                    raw, pos, "item",
+                )
+
+    def check_scenarios(self, scenarios, raw) -> list[str] | None:
+        if scenarios is None:
+            return None
+        names = [n for n in scenarios["scenario"].tolist() if n is not None]
+        probs = scenarios["probability"].dropna()
+        if len(probs) == len(scenarios) and len(scenarios) > 0 and abs(probs.sum() - 1) > 1e-6:
+            self.add(
+                TABLES["scenarios"],
+                f"probabilities sum to {probs.sum():.9g}, not 1",
+                column="probability",
+            )
+        if len(scenarios) == 0:
+            self.add(TABLES["scenarios"], "lists no scenario")
+        return names
+
+    def check_demand(self, demand, raw, item_names, T, scen_names) -> None:
+        t = TABLES["demand"]
+        self.check_periods(t, demand, raw, "period", T)
+        by_scenario = "scenario" in demand.columns
+        if by_scenario and scen_names is not None:
+            self.check_refs(t, demand, raw, "scenario", set(scen_names), "scenario (not in scenarios.csv)")
+        scenarios = sorted(set(demand["scenario"].dropna())) if by_scenario else [None]
+        if by_scenario and scen_names is not None:
+            for name in scen_names:
+                if name not in scenarios:
+                    self.add(t, f"scenario {name!r} of scenarios.csv has no demand series", column="scenario")
+        valid = demand.dropna(subset=["item", "period"])
+        present = set(
+            zip(valid["scenario"] if by_scenario else [None] * len(valid), valid["item"], valid["period"])
+        )
+        for scenario in scenarios:
+            for item in sorted(item_names):
+                missing = [k for k in range(1, T + 1) if (scenario, item, k) not in present]
+                if missing:
+                    where = f"scenario {scenario!r}, " if by_scenario else ""
+                    self.add(
+                        t,
+                        f"{where}item {item!r} has no demand for period(s) {_ranges(missing)} "
+                        f"(every item needs a row for each period 1..{T})",
+                        column="period",
+                    )
+
+    def check_outages(self, p, raw, cfg, scen_names, supplier_names, region_names) -> None:
+        t = TABLES["outages"]
+        outages, r = p["outages"], raw["outages"]
+        if len(outages) and scen_names is None:
+            self.add(t, "outages need scenarios.csv to say which scenarios exist", column="scenario")
+        if scen_names is not None:
+            self.check_refs(t, outages, r, "scenario", set(scen_names), "scenario (not in scenarios.csv)")
+        extra_regions = set(p["regions"]["region"].dropna()) if p["regions"] is not None else set()
+        regions = region_names | extra_regions
+        if supplier_names is not None:
+            for pos, target in enumerate(outages["target"].tolist()):
+                if target is None:
+                    continue
+                if target not in supplier_names and target not in regions:
+                    self.add(t, f"target {target!r} names no supplier or region", r, pos, "target")
+                elif target in supplier_names and target in regions:
+                    self.add(t, f"target {target!r} is both a supplier and a region name", r, pos, "target")
+        T = cfg["periods"]
+        for pos, row in enumerate(outages.itertuples(index=False)):
+            if row.start is None or row.end is None:
+                continue
+            if row.end < row.start:
+                self.add(t, f"end {row.end} is before start {row.start}", r, pos, "end")
+            if T is not None and row.start > T:
+                self.add(t, f"start {row.start} is after the last period {T}", r, pos, "start")
+
+    # -- assembly --------------------------------------------------------------------------------
+
+    def assemble(self, cfg: dict, p: dict) -> Instance:
+        items = p["items"].copy()
+        terminal = items["terminal_backlog_cost"]
+        items["terminal_backlog_cost"] = terminal.where(terminal.notna(), items["shortage_cost"])
+        items = items.set_index("item")
+        suppliers = p["suppliers"].astype({"lead_time": int, "disruption_length": int})
+        suppliers = suppliers.set_index("supplier")
+        offers = p["offers"].set_index(["supplier", "item"])
+        demand = p["demand"].astype({"period": int})
+        if "scenario" in demand.columns:
+            demand = demand[["scenario", "item", "period", "demand"]]
+            demand = demand.sort_values(["scenario", "item", "period"], ignore_index=True)
+        else:
+            demand = demand.sort_values(["item", "period"], ignore_index=True)
+
+        def optional(stem, ints=()):
+            frame = p[stem]
+            if frame is None:
+                frame = pd.DataFrame({c.name: [] for c in TABLES[stem].columns})
+            return frame.astype({c: int for c in ints}).reset_index(drop=True)
+
+        breaks = optional("price_breaks").sort_values(["supplier", "item", "min_qty"], ignore_index=True)
+        regions = optional("regions", ints=("disruption_length",)).set_index("region")
+        scenarios = p["scenarios"]
+        return Instance(
+            name=cfg["name"],
+            periods=cfg["periods"],
+            items=items,
+            suppliers=suppliers,
+            offers=offers,
+            demand=demand,
+            price_breaks=breaks,
+            regions=regions,
+            pipeline=optional("pipeline", ints=("arrival_period",)),
+            outages=optional("outages", ints=("start", "end")),
+            scenarios=None if scenarios is None else scenarios.reset_index(drop=True),
+            shortage=cfg["shortage"],
+            warehouse_capacity=cfg["warehouse_capacity"],
+            max_suppliers=cfg["max_suppliers"],
+            start=cfg["start"],
+            freq=cfg["freq"],
+            risk=cfg["risk"],
+            sampling=cfg["sampling"],
+            solver=cfg["solver"],
+        )
+
+
+def _ranges(values: list[int]) -> str:
+    """[1, 2, 3, 7] -> '1-3, 7'."""
+    out, start = [], values[0]
+    for prev, cur in zip(values, values[1:] + [None]):
+        if cur != prev + 1 if cur is not None else True:
+            out.append(f"{start}" if start == prev else f"{start}-{prev}")
+            start = cur
+    return ", ".join(out)

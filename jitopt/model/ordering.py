@@ -1,0 +1,202 @@
+"""First-stage constraint families: the ordering rules of the plan (same in every scenario)."""
+
+from __future__ import annotations
+
+import pyomo.environ as pyo
+
+from jitopt.model.data import ModelData
+
+
+def add_order_variables(m: pyo.ConcreteModel, data: ModelData) -> None:
+    r"""Plan variables: x[s,i,t] >= 0 on the sparse set of lines that can be positive, bounded by
+    the proven U[s,i,t]; binaries w (line used), y (order placed with s in t), z (supplier used);
+    integers n (lot count). Each binary exists only where a rule or a cost needs it.
+
+    .. math:: 0 \le x_{s,i,t} \le U_{s,i,t}
+    """
+    m.LINES = pyo.Set(initialize=data.lines, dimen=3, ordered=True)
+    m.x = pyo.Var(m.LINES, within=pyo.NonNegativeReals, bounds=lambda m, s, i, t: (0, data.bound[s, i, t]))
+    m.W_LINES = pyo.Set(initialize=data.w_lines, dimen=3, ordered=True)
+    m.w = pyo.Var(m.W_LINES, within=pyo.Binary)
+    m.Y_KEYS = pyo.Set(initialize=data.y_keys, dimen=2, ordered=True)
+    m.y = pyo.Var(m.Y_KEYS, within=pyo.Binary)
+    m.Z_SUPPLIERS = pyo.Set(initialize=data.z_suppliers, ordered=True)
+    m.z = pyo.Var(m.Z_SUPPLIERS, within=pyo.Binary)
+
+
+def add_line_setup_link(m: pyo.ConcreteModel, data: ModelData) -> None:
+    r"""Line setup link: a line without price tiers is positive only if its binary w is on; its
+    minimum order quantity applies when it is.
+
+    .. math:: \mathrm{moq}_{s,i}\, w_{s,i,t} \le x_{s,i,t} \le U_{s,i,t}\, w_{s,i,t}
+              \quad \forall (s,i,t) \in L^w \setminus L^{tier}
+
+    Applies to lines with a MOQ, a line cost or price breaks (the last via `price_tier_*`).
+    """
+    keys = [ln for ln in data.w_lines if ln not in data.tiers]
+    if not keys:
+        return
+    moq = data.inst.offers["moq"].to_dict()
+    m.line_setup_link = pyo.Constraint(
+        keys, rule=lambda m, s, i, t: m.x[s, i, t] <= data.bound[s, i, t] * m.w[s, i, t]
+    )
+    moq_keys = [ln for ln in keys if moq[ln[0], ln[1]] > 0]
+    if moq_keys:
+        m.min_order_quantity = pyo.Constraint(
+            moq_keys,
+            rule=lambda m, s, i, t: m.x[s, i, t] >= moq[s, i] * m.w[s, i, t],
+        )
+
+
+def add_price_tiers(m: pyo.ConcreteModel, data: ModelData) -> None:
+    r"""Price tiers (all-units discounts): the line quantity is split over tiers, of which at most
+    one is chosen (exactly one when the line is used); tier k's share lies in [min_k, max_k].
+
+    .. math::
+        x_{s,i,t} = \sum_k q_{s,i,t,k}, \quad \sum_k v_{s,i,t,k} = w_{s,i,t}, \quad
+        \underline{q}_k v_{s,i,t,k} \le q_{s,i,t,k} \le \overline{q}_k v_{s,i,t,k}
+
+    Applies to lines of offers with rows in price_breaks.csv.
+    """
+    if not data.tiers:
+        return
+    keys = [(s, i, t, tier.k) for (s, i, t), tiers in data.tiers.items() for tier in tiers]
+    tier_of = {(s, i, t, tier.k): tier for (s, i, t), tiers in data.tiers.items() for tier in tiers}
+    m.TIER_KEYS = pyo.Set(initialize=keys, dimen=4, ordered=True)
+    m.q = pyo.Var(m.TIER_KEYS, within=pyo.NonNegativeReals, bounds=lambda m, *k: (0, tier_of[k].high))
+    m.v = pyo.Var(m.TIER_KEYS, within=pyo.Binary)
+    m.price_tier_split = pyo.Constraint(
+        list(data.tiers),
+        rule=lambda m, s, i, t: m.x[s, i, t] == sum(m.q[s, i, t, tr.k] for tr in data.tiers[s, i, t]),
+    )
+    m.price_tier_select = pyo.Constraint(
+        list(data.tiers),
+        rule=lambda m, s, i, t: sum(m.v[s, i, t, tr.k] for tr in data.tiers[s, i, t]) == m.w[s, i, t],
+    )
+    m.price_tier_min = pyo.Constraint(
+        [k for k in keys if tier_of[k].low > 0],
+        rule=lambda m, *k: m.q[k] >= tier_of[k].low * m.v[k],
+    )
+    m.price_tier_max = pyo.Constraint(keys, rule=lambda m, *k: m.q[k] <= tier_of[k].high * m.v[k])
+
+
+def add_order_setup_link(m: pyo.ConcreteModel, data: ModelData) -> None:
+    r"""Order setup link (joint replenishment): any line with supplier s in period t needs y[s,t].
+
+    .. math:: w_{s,i,t} \le y_{s,t} \text{ (lines with } w), \qquad
+              x_{s,i,t} \le U_{s,i,t}\, y_{s,t} \text{ (other lines)}
+
+    Applies to suppliers with an ``order_cost``.
+    """
+    keys = [ln for ln in data.lines if (ln[0], ln[2]) in m.Y_KEYS]
+    if not keys:
+        return
+
+    def rule(m, s, i, t):
+        if (s, i, t) in m.W_LINES:
+            return m.w[s, i, t] <= m.y[s, t]
+        return m.x[s, i, t] <= data.bound[s, i, t] * m.y[s, t]
+
+    m.order_setup_link = pyo.Constraint(keys, rule=rule)
+
+
+def add_supplier_contract_link(m: pyo.ConcreteModel, data: ModelData) -> None:
+    r"""Supplier contract link: a supplier gets orders only if it is used (z[s] = 1).
+
+    .. math:: y_{s,t} \le z_s, \quad\text{else } w_{s,i,t} \le z_s, \quad\text{else }
+              x_{s,i,t} \le U_{s,i,t}\, z_s
+
+    Applies to suppliers with a ``contract_cost``, and to all when ``max_suppliers`` is set.
+    """
+    if not data.z_suppliers:
+        return
+    z = set(data.z_suppliers)
+    y_keys = [k for k in data.y_keys if k[0] in z]
+    other = [ln for ln in data.lines if ln[0] in z and (ln[0], ln[2]) not in m.Y_KEYS]
+
+    if y_keys:
+        m.supplier_contract_link = pyo.Constraint(y_keys, rule=lambda m, s, t: m.y[s, t] <= m.z[s])
+    if other:
+        def rule(m, s, i, t):
+            if (s, i, t) in m.W_LINES:
+                return m.w[s, i, t] <= m.z[s]
+            return m.x[s, i, t] <= data.bound[s, i, t] * m.z[s]
+
+        m.supplier_contract_line_link = pyo.Constraint(other, rule=rule)
+
+
+def add_lot_multiple(m: pyo.ConcreteModel, data: ModelData) -> None:
+    r"""Lot multiple: a line is an integer number of lots.
+
+    .. math:: x_{s,i,t} = \mathrm{lot}_{s,i}\, n_{s,i,t}, \quad n_{s,i,t} \in \mathbb{Z}_{\ge 0}
+
+    Applies to offers with a ``lot_multiple``.
+    """
+    if not data.lot_lines:
+        return
+    lot = data.inst.offers["lot_multiple"].to_dict()
+    m.LOT_LINES = pyo.Set(initialize=data.lot_lines, dimen=3, ordered=True)
+    m.n = pyo.Var(
+        m.LOT_LINES,
+        within=pyo.NonNegativeIntegers,
+        bounds=lambda m, s, i, t: (0, round(data.bound[s, i, t] / lot[s, i])),
+    )
+    m.lot_multiple = pyo.Constraint(
+        m.LOT_LINES, rule=lambda m, s, i, t: m.x[s, i, t] == lot[s, i] * m.n[s, i, t]
+    )
+
+
+def add_supplier_capacity(m: pyo.ConcreteModel, data: ModelData) -> None:
+    r"""Supplier capacity: a supplier accepts at most K_s units per period, all items together.
+
+    .. math:: \sum_i x_{s,i,t} \le K_s \,[\,y_{s,t}\,] \quad \forall s \in S^{cap}, t
+
+    Applies to suppliers with a ``capacity`` where the lines' own bounds do not already imply it.
+    """
+    cap = data.inst.suppliers["capacity"].to_dict()
+    by_key: dict[tuple[str, int], list] = {}
+    for s, i, t in data.lines:
+        by_key.setdefault((s, t), []).append((s, i, t))
+    keys = [k for k, lns in by_key.items() if sum(data.bound[ln] for ln in lns) > cap[k[0]] + 1e-9]
+    if not keys:
+        return
+
+    def rule(m, s, t):
+        rhs = cap[s] * m.y[s, t] if (s, t) in m.Y_KEYS else cap[s]
+        return sum(m.x[ln] for ln in by_key[s, t]) <= rhs
+
+    m.supplier_capacity = pyo.Constraint(keys, rule=rule)
+
+
+def add_max_share(m: pyo.ConcreteModel, data: ModelData) -> None:
+    r"""Max share: a supplier's units are at most a share of all units ordered over the horizon.
+
+    .. math:: \sum_{i,t} x_{s,i,t} \le \mathrm{share}_s \sum_{s',i,t} x_{s',i,t}
+
+    Applies to suppliers with a ``max_share`` below 1.
+    """
+    share = data.inst.suppliers["max_share"].to_dict()
+    with_lines = {ln[0] for ln in data.lines}
+    keys = [s for s, value in share.items() if value < 1 and s in with_lines]
+    if not keys:
+        return
+    by_supplier: dict[str, list] = {}
+    for ln in data.lines:
+        by_supplier.setdefault(ln[0], []).append(ln)
+    total = sum(m.x[ln] for ln in data.lines)
+    m.max_share = pyo.Constraint(
+        keys, rule=lambda m, s: sum(m.x[ln] for ln in by_supplier[s]) <= share[s] * total
+    )
+
+
+def add_max_suppliers(m: pyo.ConcreteModel, data: ModelData) -> None:
+    r"""Max suppliers: at most N suppliers receive orders over the horizon.
+
+    .. math:: \sum_s z_s \le N
+
+    Applies when instance.toml sets ``max_suppliers``.
+    """
+    limit = data.inst.max_suppliers
+    if limit is None or len(data.z_suppliers) <= limit:
+        return
+    m.max_suppliers = pyo.Constraint(expr=sum(m.z[s] for s in data.z_suppliers) <= limit)

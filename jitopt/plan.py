@@ -1,0 +1,302 @@
+"""The Plan: orders, inventory, per-scenario costs, metrics and summary; writing them to files."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field
+from enum import Enum
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from jitopt.instance import Instance
+from jitopt.scenarios import ScenarioSet
+
+COST_COMPONENTS = ("purchase", "ordering", "contract", "holding", "shortage", "expedite", "terminal")
+
+
+class Status(str, Enum):
+    OPTIMAL = "optimal"  # proven within the requested gap
+    FEASIBLE = "feasible"  # a plan, but a limit stopped the search
+    INFEASIBLE = "infeasible"
+    NO_SOLUTION = "no_solution"  # a limit was reached before any plan was found
+
+    @property
+    def has_plan(self) -> bool:
+        return self in (Status.OPTIMAL, Status.FEASIBLE)
+
+
+@dataclass
+class SolverRun:
+    """What the solver reported."""
+
+    status: Status
+    objective: float | None
+    bound: float | None
+    seconds: float
+    solver: str
+    time_limit: float
+    mip_gap: float
+    build_seconds: float = 0.0
+
+
+@dataclass(eq=False)
+class Plan:
+    """A solved instance: ``orders``, ``inventory`` and ``scenario_costs`` DataFrames and ``summary``.
+
+    ``model`` is the solved Pyomo model. Tables are None when there is no plan (see ``status``).
+    """
+
+    status: Status
+    summary: dict
+    orders: pd.DataFrame | None = None
+    inventory: pd.DataFrame | None = None
+    scenario_costs: pd.DataFrame | None = None
+    outages: pd.DataFrame | None = None
+    model: object = field(default=None, repr=False)
+
+    @property
+    def objective(self) -> float | None:
+        return self.summary.get("objective")
+
+    def write(self, out_dir: str | Path) -> list[Path]:
+        """Write orders.csv, inventory.csv, scenarios.csv, outages.csv and summary.json. Each file
+        is written to a temporary name and renamed, so no half-written file is ever left."""
+        out = Path(out_dir)
+        out.mkdir(parents=True, exist_ok=True)
+        files = {}
+        if self.status.has_plan:
+            files["orders.csv"] = self.orders.to_csv(index=False)
+            files["inventory.csv"] = self.inventory.to_csv(index=False)
+            files["scenarios.csv"] = self.scenario_costs.to_csv(index=False)
+            files["outages.csv"] = self.outages.to_csv(index=False)
+        files["summary.json"] = json.dumps(self.summary, indent=2) + "\n"
+        written = []
+        for name, text in files.items():
+            written.append(_atomic_write(out / name, text))
+        return written
+
+
+def _atomic_write(path: Path, text: str) -> Path:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def make_plan(
+    inst: Instance,
+    sc: ScenarioSet,
+    orders: pd.DataFrame | None,
+    inventory: pd.DataFrame | None,
+    run: SolverRun,
+    model=None,
+) -> Plan:
+    """Price the orders, add arrivals, cost every scenario and summarise."""
+    summary = {
+        "instance": inst.name,
+        "status": run.status.value,
+        "objective": None,
+        "bound": run.bound,
+        "gap": None,
+        "scenarios": len(sc),
+        "scenario_source": sc.kind,
+        "model": model_size(model),
+        "seconds": {
+            "build": round(run.build_seconds, 3),
+            "solve": round(run.seconds, 3),
+            "total": round(run.build_seconds + run.seconds, 3),
+        },
+        "solver": run.solver,
+        "options": {"time_limit": run.time_limit, "mip_gap": run.mip_gap},
+    }
+    if not run.status.has_plan:
+        return Plan(run.status, summary, model=model)
+
+    orders = price_orders(inst, orders)
+    inventory = add_arrivals(inst, sc, orders, inventory)
+    costs = scenario_costs(inst, sc, orders, inventory)
+    expected = {c: float(np.dot(costs["probability"], costs[c])) for c in COST_COMPONENTS}
+    expected_cost = float(np.dot(costs["probability"], costs["cost"]))
+    cvar_value = cvar(costs["cost"].to_numpy(), costs["probability"].to_numpy(), inst.risk.alpha)
+    objective = expected_cost
+    if inst.risk.measure == "cvar":
+        objective = (1 - inst.risk.weight) * expected_cost + inst.risk.weight * cvar_value
+    bound = run.bound
+    if bound is not None:
+        bound = min(bound, objective)  # the solver's bound never exceeds the plan's true cost
+    gap = None if bound is None else _gap(objective, bound)
+    summary.update(
+        objective=objective,
+        bound=bound,
+        gap=gap,
+        expected_cost=expected_cost,
+        cvar=cvar_value,
+        alpha=inst.risk.alpha,
+        worst_case_cost=float(costs["cost"].max()),
+        costs=expected,
+        fill_rate=fill_rate(inst, sc, inventory),
+        suppliers_used=sorted(orders["supplier"].unique().tolist()),
+    )
+    order = ["instance", "status", "objective", "bound", "gap", "expected_cost", "cvar", "alpha",
+             "worst_case_cost", "costs", "fill_rate", "suppliers_used", "scenarios"]
+    summary = {k: summary[k] for k in order} | {k: v for k, v in summary.items() if k not in order}
+    return Plan(
+        run.status,
+        summary,
+        orders=add_dates(inst, orders),
+        inventory=add_dates(inst, inventory),
+        scenario_costs=costs,
+        outages=sc.outages,
+        model=model,
+    )
+
+
+def _gap(objective: float, bound: float) -> float:
+    """Relative gap as HiGHS defines it: (objective - bound) / |objective|."""
+    if abs(objective - bound) <= 1e-9 * max(1.0, abs(objective)):
+        return 0.0
+    return float((objective - bound) / max(abs(objective), 1e-9))
+
+
+def model_size(model) -> dict:
+    if model is None:
+        return {}
+    import pyomo.environ as pyo
+
+    variables = list(model.component_data_objects(pyo.Var, active=True))
+    return {
+        "variables": len(variables),
+        "binaries": sum(v.is_binary() for v in variables),
+        "integers": sum(v.is_integer() and not v.is_binary() for v in variables),
+        "constraints": sum(1 for _ in model.component_data_objects(pyo.Constraint, active=True)),
+    }
+
+
+def price_orders(inst: Instance, orders: pd.DataFrame) -> pd.DataFrame:
+    """Unit cost of each line: the price of the largest price break reached, else the offer's."""
+    orders = orders.copy()
+    base = inst.offers["unit_cost"]
+    prices = []
+    breaks = {k: g for k, g in inst.price_breaks.groupby(["supplier", "item"])}
+    for row in orders.itertuples(index=False):
+        price = base[(row.supplier, row.item)]
+        group = breaks.get((row.supplier, row.item))
+        if group is not None:
+            reached = group[group["min_qty"] <= row.quantity + 1e-9]
+            if len(reached):
+                price = reached["unit_cost"].iloc[-1]
+        prices.append(float(price))
+    orders["unit_cost"] = prices
+    return orders
+
+
+def add_arrivals(inst: Instance, sc: ScenarioSet, orders: pd.DataFrame, inventory: pd.DataFrame) -> pd.DataFrame:
+    """``arrived``: pipeline plus orders whose supplier could ship in the order period."""
+    sup_pos = {s: k for k, s in enumerate(inst.suppliers.index)}
+    rows = []
+    s_idx = orders["supplier"].map(sup_pos).to_numpy(int)
+    t_idx = orders["period"].to_numpy(int) - 1
+    for w, name in enumerate(sc.names):
+        delivered = orders[sc.available[w][s_idx, t_idx]]
+        if len(delivered):
+            rows.append(
+                delivered.groupby(["item", "arrival_period"])["quantity"].sum().rename("q").reset_index()
+                .assign(scenario=name)
+            )
+    pipe = inst.pipeline.groupby(["item", "arrival_period"])["quantity"].sum().rename("q").reset_index()
+    for name in sc.names:
+        rows.append(pipe.assign(scenario=name))
+    arrived = (
+        pd.concat(rows, ignore_index=True)
+        .rename(columns={"arrival_period": "period"})
+        .groupby(["scenario", "item", "period"])["q"].sum()
+        if rows
+        else pd.Series(dtype=float)
+    )
+    key = pd.MultiIndex.from_frame(inventory[["scenario", "item", "period"]])
+    inventory = inventory.copy()
+    inventory["arrived"] = arrived.reindex(key).fillna(0.0).to_numpy() if len(arrived) else 0.0
+    return inventory
+
+
+def scenario_costs(inst: Instance, sc: ScenarioSet, orders: pd.DataFrame, inventory: pd.DataFrame) -> pd.DataFrame:
+    """Cost of each scenario by component (SPEC §3), from the plan tables."""
+    sup = inst.suppliers
+    sup_pos = {s: k for k, s in enumerate(sup.index)}
+    ordering = float(
+        sup.loc[orders.drop_duplicates(["supplier", "period"])["supplier"], "order_cost"].sum()
+        + inst.offers.loc[list(zip(orders["supplier"], orders["item"])), "line_cost"].sum()
+    ) if len(orders) else 0.0
+    contract = float(sup.loc[orders["supplier"].unique(), "contract_cost"].sum()) if len(orders) else 0.0
+    value = (orders["quantity"] * orders["unit_cost"]).to_numpy()
+    s_idx = orders["supplier"].map(sup_pos).to_numpy(int)
+    t_idx = orders["period"].to_numpy(int) - 1
+
+    items = inst.items
+    inv = inventory.join(items, on="item")
+    short_col = "backlog" if inst.shortage == "backlog" else "lost"
+    inv["holding"] = inv["holding_cost"] * inv["on_hand"]
+    inv["shortage"] = inv["shortage_cost"] * inv[short_col]
+    inv["expedite"] = inv["expedite_cost"].fillna(0.0) * inv["expedited"]
+    last = inv["period"] == inst.periods
+    inv["terminal"] = np.where(last, inv["terminal_backlog_cost"] * inv[short_col], 0.0) if inst.shortage == "backlog" else 0.0
+    per = inv.groupby("scenario")[["holding", "shortage", "expedite", "terminal"]].sum()
+
+    rows = []
+    for w, name in enumerate(sc.names):
+        delivered = sc.available[w][s_idx, t_idx] if len(orders) else np.zeros(0, bool)
+        row = {
+            "scenario": name,
+            "probability": float(sc.probability[w]),
+            "purchase": float(value[delivered].sum()),
+            "ordering": ordering,
+            "contract": contract,
+        }
+        row |= {c: float(per.at[name, c]) for c in ("holding", "shortage", "expedite", "terminal")}
+        row["cost"] = sum(row[c] for c in COST_COMPONENTS)
+        rows.append(row)
+    frame = pd.DataFrame(rows)
+    return frame[["scenario", "probability", "cost", *COST_COMPONENTS]]
+
+
+def cvar(costs: np.ndarray, prob: np.ndarray, alpha: float) -> float:
+    """CVaR_alpha of a discrete cost distribution (Rockafellar-Uryasev); the minimising eta is one
+    of the scenario costs."""
+    excess = np.maximum(costs[None, :] - costs[:, None], 0.0) @ prob
+    return float(np.min(costs + excess / (1 - alpha)))
+
+
+def fill_rate(inst: Instance, sc: ScenarioSet, inventory: pd.DataFrame) -> float:
+    """1 - E[sum short] / E[sum d]; short = min(d, backlog) (older backlog served first) or lost."""
+    prob = dict(zip(sc.names, sc.probability))
+    items = {i: k for k, i in enumerate(inst.items.index)}
+    w_pos = {n: k for k, n in enumerate(sc.names)}
+    w = inventory["scenario"].map(w_pos).to_numpy(int)
+    i = inventory["item"].map(items).to_numpy(int)
+    t = inventory["period"].to_numpy(int) - 1
+    d = sc.demand[w, i, t]
+    short = np.minimum(d, inventory["backlog"]) if inst.shortage == "backlog" else inventory["lost"]
+    p = inventory["scenario"].map(prob).to_numpy(float)
+    total = float(np.dot(p, d))
+    return 1.0 if total <= 0 else float(1 - np.dot(p, short) / total)
+
+
+def add_dates(inst: Instance, frame: pd.DataFrame) -> pd.DataFrame:
+    """A ``date`` column after ``period`` when the instance has dates."""
+    dates = inst.period_dates()
+    if dates is None or frame is None:
+        return frame
+    frame = frame.copy()
+    frame.insert(frame.columns.get_loc("period") + 1, "date", dates[frame["period"].to_numpy(int) - 1].strftime("%Y-%m-%d"))
+    return frame

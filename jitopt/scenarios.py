@@ -1,0 +1,142 @@
+"""Scenarios: which supplier can ship in which period, and the demand, for each scenario (SPEC §2)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from jitopt.instance import Instance
+
+
+@dataclass(frozen=True, eq=False)
+class ScenarioSet:
+    """Scenarios of an instance.
+
+    available[w, s, t] is True when supplier s (in ``instance.suppliers`` order) can ship in period
+    t+1 of scenario w; demand[w, i, t] is the demand of item i (``instance.items`` order) in period
+    t+1. ``outages`` holds the same availability in the explicit format of ``outages.csv``.
+    """
+
+    names: list[str]
+    probability: np.ndarray
+    available: np.ndarray
+    demand: np.ndarray
+    outages: pd.DataFrame
+    kind: str  # "deterministic", "explicit", "demand" or "sampled"
+
+    def __len__(self) -> int:
+        return len(self.names)
+
+    @property
+    def availability_probability(self) -> np.ndarray:
+        """P[s can ship in t], shape (S, T)."""
+        return np.einsum("w,wst->st", self.probability, self.available)
+
+
+def make_scenarios(inst: Instance, count: int | None = None, seed: int | None = None) -> ScenarioSet:
+    """The scenarios of ``inst``: explicit, demand scenarios, sampled disruptions or deterministic.
+
+    ``count`` and ``seed`` override ``[scenarios]`` of instance.toml (used only for sampling).
+    """
+    count = inst.sampling.count if count is None else count
+    seed = inst.sampling.seed if seed is None else seed
+    risky = (inst.suppliers["disruption_prob"] > 0).any() or (inst.regions["disruption_prob"] > 0).any()
+    by_scenario = "scenario" in inst.demand.columns
+
+    if inst.scenarios is not None:
+        names = inst.scenarios["scenario"].tolist()
+        prob = inst.scenarios["probability"].to_numpy(float)
+        outages = inst.outages[["scenario", "target", "start", "end"]]
+        kind = "explicit"
+    elif by_scenario:
+        names = sorted(inst.demand["scenario"].unique())
+        prob = np.full(len(names), 1.0 / len(names))
+        outages = sample_outages(inst, names, seed) if risky else _no_outages()
+        kind = "demand"
+    elif risky:
+        names = [f"s{k + 1}" for k in range(count)]
+        prob = np.full(count, 1.0 / count)
+        outages = sample_outages(inst, names, seed)
+        kind = "sampled"
+    else:
+        names, prob, outages, kind = ["base"], np.ones(1), _no_outages(), "deterministic"
+
+    return ScenarioSet(
+        names=list(names),
+        probability=prob,
+        available=availability(inst, names, outages),
+        demand=demand_array(inst, names),
+        outages=outages.reset_index(drop=True),
+        kind=kind,
+    )
+
+
+def _no_outages() -> pd.DataFrame:
+    return pd.DataFrame({"scenario": [], "target": [], "start": [], "end": []}).astype(
+        {"start": int, "end": int}
+    )
+
+
+def availability(inst: Instance, names: list[str], outages: pd.DataFrame) -> np.ndarray:
+    """available[w, s, t] from outage rows; a region outage stops every supplier of the region."""
+    suppliers = inst.suppliers.index
+    T = inst.periods
+    avail = np.ones((len(names), len(suppliers), T), dtype=bool)
+    scen_pos = {n: k for k, n in enumerate(names)}
+    sup_pos = {s: k for k, s in enumerate(suppliers)}
+    region = inst.suppliers["region"].to_numpy()
+    for row in outages.itertuples(index=False):
+        w = scen_pos[row.scenario]
+        if row.target in sup_pos:
+            rows = [sup_pos[row.target]]
+        else:
+            rows = np.flatnonzero(region == row.target)
+        avail[w, rows, max(row.start, 1) - 1 : min(row.end, T)] = False
+    return avail
+
+
+def demand_array(inst: Instance, names: list[str]) -> np.ndarray:
+    """demand[w, i, t]; the same series in every scenario when demand.csv has no scenario column."""
+    items = inst.items.index
+    T = inst.periods
+    d = inst.demand
+    if "scenario" in d.columns:
+        table = d.pivot_table(index=["scenario", "item"], columns="period", values="demand", aggfunc="sum")
+        table = table.reindex(pd.MultiIndex.from_product([names, items]), columns=range(1, T + 1))
+        return table.to_numpy(float).reshape(len(names), len(items), T)
+    table = d.pivot_table(index="item", columns="period", values="demand", aggfunc="sum")
+    table = table.reindex(index=items, columns=range(1, T + 1)).to_numpy(float)
+    return np.broadcast_to(table, (len(names), len(items), T)).copy()
+
+
+def sample_outages(inst: Instance, names: list[str], seed: int) -> pd.DataFrame:
+    """Disruption paths, one per scenario: in each period every region (regions.csv) and every
+    supplier that is not already disrupted starts a disruption with its ``disruption_prob``, lasting
+    ``disruption_length`` periods. Uses its own seeded generator: same seed, same outages."""
+    targets = [
+        (r, row.disruption_prob, row.disruption_length)
+        for r, row in inst.regions.iterrows()
+        if row.disruption_prob > 0
+    ] + [
+        (s, row.disruption_prob, row.disruption_length)
+        for s, row in inst.suppliers.iterrows()
+        if row.disruption_prob > 0
+    ]
+    rng = np.random.default_rng(seed)
+    T = inst.periods
+    rows = []
+    prob = np.array([p for _, p, _ in targets])
+    for name in names:
+        draws = rng.random((T, len(targets)))
+        for k, (target, _, length) in enumerate(targets):
+            t = 0
+            while t < T:
+                if draws[t, k] < prob[k]:
+                    rows.append((name, target, t + 1, min(t + length, T)))
+                    t += length  # no new start while disrupted
+                else:
+                    t += 1
+    frame = pd.DataFrame(rows, columns=["scenario", "target", "start", "end"])
+    return frame.astype({"start": int, "end": int}) if rows else _no_outages()
