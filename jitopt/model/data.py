@@ -64,7 +64,7 @@ def prepare(inst: Instance, sc: ScenarioSet) -> ModelData:
         lot = offer["lot_multiple"]
         has_lot = not math.isnan(lot)
         hard = min(offer["max_order"], sup.at[s, "capacity"])
-        if has_lot:
+        if has_lot and math.isfinite(hard):
             hard = math.floor(hard / lot + 1e-9) * lot
         offer_breaks = breaks.get((s, i), [])
         floor_qty = max([offer["moq"]] + [q for q, _ in offer_breaks])
