@@ -52,6 +52,7 @@ class Plan:
 
     status: Status
     summary: dict
+    instance: Instance | None = field(default=None, repr=False)
     orders: pd.DataFrame | None = None
     inventory: pd.DataFrame | None = None
     scenario_costs: pd.DataFrame | None = None
@@ -121,7 +122,7 @@ def make_plan(
         "options": {"time_limit": run.time_limit, "mip_gap": run.mip_gap},
     }
     if not run.status.has_plan:
-        return Plan(run.status, summary, model=model)
+        return Plan(run.status, summary, instance=inst, model=model)
 
     orders = price_orders(inst, orders)
     inventory = add_arrivals(inst, sc, orders, inventory)
@@ -154,6 +155,7 @@ def make_plan(
     return Plan(
         run.status,
         summary,
+        instance=inst,
         orders=add_dates(inst, orders),
         inventory=add_dates(inst, inventory),
         scenario_costs=costs,
