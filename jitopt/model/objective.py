@@ -42,7 +42,7 @@ def scenario_operating_cost(m, data: ModelData, w: int):
         cost += sum(b[i] * m.backlog[w, i, t] for _, i, t in keys if b[i] > 0)
         cost += sum(term[i] * m.backlog[w, i, T] for i in items.index if term[i] > 0)
     else:
-        cost += sum(b[i] * m.lost[k] for k in keys if k in m.LOST_KEYS and b[k[1]] > 0)
+        cost += sum(b[k[1]] * m.lost[k] for k in keys if k in m.LOST_KEYS and b[k[1]] > 0)
     cost += sum(e[k[1]] * m.spot[k] for k in keys if k in m.SPOT_KEYS)
     return cost
 

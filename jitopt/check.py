@@ -1,0 +1,709 @@
+"""Independent checker of a written plan: recomputes feasibility, balances and costs, no model."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+COMPONENTS = ("purchase", "ordering", "contract", "holding", "shortage", "expedite", "terminal")
+COST_RTOL = 1e-5  # the solver's own tolerances make costs agree only to about this
+
+_NAME_COLUMNS = {"scenario": str, "supplier": str, "item": str, "target": str}
+_ORDER_COLUMNS = ["supplier", "item", "period", "arrival_period", "quantity", "unit_cost"]
+_OUTAGE_COLUMNS = ["scenario", "target", "start", "end"]
+_KEYS = ["scenario", "item", "period"]
+_MAX_SHOWN = 50
+
+
+@dataclass
+class CheckReport:
+    """What the checker found in a plan, and the numbers it recomputed from the plan's tables."""
+
+    problems: list[str] = field(default_factory=list)
+    scenario_costs: pd.DataFrame | None = None  # index scenario: probability, components, cost
+    expected_costs: dict[str, float] = field(default_factory=dict)  # component -> E[component]
+    expected_cost: float | None = None
+    worst_case_cost: float | None = None
+    objective: float | None = None
+    fill_rate: float | None = None
+    cvar: float | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def raise_if_failed(self) -> None:
+        """Raise an AssertionError listing the problems (the first 50 of them), if there are any."""
+        if self.ok:
+            return
+        lines = [f"- {p}" for p in self.problems[:_MAX_SHOWN]]
+        if len(self.problems) > _MAX_SHOWN:
+            lines.append(f"... and {len(self.problems) - _MAX_SHOWN} more")
+        raise AssertionError(f"{len(self.problems)} problem(s) in the plan:\n" + "\n".join(lines))
+
+
+@dataclass
+class _Cube:
+    """Per-scenario stock quantities as arrays of shape (scenario, item, period)."""
+
+    scenarios: list[str]
+    items: list[str]
+    on_hand: np.ndarray
+    short: np.ndarray  # backlog or lost, by shortage mode
+    expedited: np.ndarray
+    arrived: np.ndarray  # as written
+    arrivals: np.ndarray  # as recomputed: pipeline + delivered orders
+    demand: np.ndarray
+
+
+def check_solution(
+    instance: Any, out_dir: str | Path, *, tol: float = 1e-6, cost_rtol: float = COST_RTOL
+) -> CheckReport:
+    """Check the plan written in `out_dir` against `instance`, collecting every problem found.
+
+    `tol` is the feasibility tolerance (absolute, scaled by the magnitude of the numbers compared);
+    `cost_rtol` the relative tolerance for costs and summary metrics.
+    """
+    out = Path(out_dir)
+    problems: list[str] = []
+    report = CheckReport(problems=problems)
+    orders = _read_orders(out / "orders.csv", problems)
+    scenarios = _read_scenarios(out / "scenarios.csv", problems)
+    inventory = _read_inventory(out / "inventory.csv", _short_column(instance), problems)
+    outages = _read_outages(out, instance, problems)
+    summary = _read_summary(out / "summary.json", problems)
+    if orders is not None:
+        orders = _annotate_orders(orders, instance, tol)
+        problems += _check_order_lines(orders, instance.periods, tol)
+        problems += _check_order_totals(orders, instance, tol)
+    if orders is None or scenarios is None or inventory is None or outages is None:
+        return report
+    problems += _check_scenario_list(scenarios, instance)
+    names = list(scenarios["scenario"])
+    problems += _check_outages(outages, names, instance)
+    per_scenario = _orders_per_scenario(orders, names, _unavailable(outages, instance))
+    cube = _build_cube(inventory, per_scenario, names, instance, problems)
+    problems += _check_inventory(cube, instance, tol)
+    costs = _scenario_costs(cube, orders, per_scenario, instance)
+    costs.insert(0, "probability", scenarios.set_index("scenario")["probability"])
+    problems += _compare_scenario_costs(costs, scenarios, cost_rtol)
+    _set_metrics(report, costs, cube, instance)
+    if summary is not None:
+        problems += _check_summary(summary, report, orders, cost_rtol)
+    return report
+
+
+# --- reading ---------------------------------------------------------------------------------
+
+
+def _read_csv(path: Path, columns: list[str], problems: list[str]) -> pd.DataFrame | None:
+    """Read an output table, names as strings; None (and a problem) when missing or malformed."""
+    if not path.exists():
+        problems.append(f"{path.name}: file is missing")
+        return None
+    try:
+        df = pd.read_csv(path, dtype=_NAME_COLUMNS, keep_default_na=False, na_values=[""])
+    except pd.errors.EmptyDataError:
+        df = pd.DataFrame(columns=columns)
+    missing = [c for c in columns if c not in df.columns]
+    if missing:
+        problems.append(f"{path.name}: missing column(s) {', '.join(missing)}")
+        return None
+    return df
+
+
+def _numeric(df: pd.DataFrame, name: str, columns: list[str], problems: list[str]) -> pd.DataFrame:
+    """Coerce `columns` to numbers; report and drop rows with a missing or non-numeric cell."""
+    df = df.copy()
+    bad = pd.Series(False, index=df.index)
+    for col in columns:
+        values = pd.to_numeric(df[col], errors="coerce")
+        for row in df.index[values.isna()]:
+            problems.append(f"{name} line {row + 2}: {col} {df.at[row, col]!r} is not a number")
+        bad |= values.isna()
+        df[col] = values.astype(float)
+    return df[~bad]
+
+
+def _integral(df: pd.DataFrame, name: str, columns: list[str], problems: list[str]) -> pd.DataFrame:
+    """Turn period-like columns into ints; report and drop rows where they are not whole numbers."""
+    bad = pd.Series(False, index=df.index)
+    for col in columns:
+        fractional = df[col] != df[col].round()
+        for row in df.index[fractional]:
+            problems.append(f"{name} line {row + 2}: {col} {df.at[row, col]} is not an integer")
+        bad |= fractional
+    df = df[~bad].copy()
+    df[columns] = df[columns].astype(int)
+    return df
+
+
+def _read_orders(path: Path, problems: list[str]) -> pd.DataFrame | None:
+    df = _read_csv(path, _ORDER_COLUMNS, problems)
+    if df is None:
+        return None
+    df = _numeric(df.reset_index(drop=True), path.name, _ORDER_COLUMNS[2:], problems)
+    df = _integral(df, path.name, ["period", "arrival_period"], problems)
+    return df.assign(line=df.index + 2)
+
+
+def _read_scenarios(path: Path, problems: list[str]) -> pd.DataFrame | None:
+    columns = ["scenario", "probability", "cost", *COMPONENTS]
+    df = _read_csv(path, ["scenario", "probability"], problems)
+    if df is None:
+        return None
+    df = _numeric(df.reset_index(drop=True), path.name, ["probability"], problems)
+    for col in columns[2:]:
+        if col in df.columns:  # a bad cost cell shows up as a cost mismatch, keep the scenario
+            df[col] = pd.to_numeric(df[col], errors="coerce")
+    for name in df.loc[df["scenario"].duplicated(), "scenario"].unique():
+        problems.append(f"{path.name}: scenario {name} is listed more than once")
+    if df.empty:
+        problems.append(f"{path.name}: no scenarios")
+        return None
+    return df.drop_duplicates("scenario")
+
+
+def _read_inventory(path: Path, short: str, problems: list[str]) -> pd.DataFrame | None:
+    columns = [*_KEYS, "on_hand", short, "expedited", "arrived"]
+    df = _read_csv(path, columns, problems)
+    if df is None:
+        return None
+    df = _numeric(df.reset_index(drop=True), path.name, columns[2:], problems)
+    return _integral(df, path.name, ["period"], problems)
+
+
+def _read_outages(out: Path, instance: Any, problems: list[str]) -> pd.DataFrame | None:
+    """The outages actually used: outages.csv of the plan, else the instance's."""
+    path = out / "outages.csv"
+    if not path.exists():
+        given = _frame(getattr(instance, "outages", None), _OUTAGE_COLUMNS)
+        if given.empty and getattr(instance, "scenarios", None) is None and _disruptive(instance):
+            problems.append("outages.csv: file is missing, but the instance samples disruptions")
+        return given
+    df = _read_csv(path, _OUTAGE_COLUMNS, problems)
+    if df is None:
+        return None
+    df = _numeric(df.reset_index(drop=True), path.name, ["start", "end"], problems)
+    return _integral(df, path.name, ["start", "end"], problems)
+
+
+def _read_summary(path: Path, problems: list[str]) -> dict | None:
+    if not path.exists():
+        problems.append("summary.json: file is missing")
+        return None
+    try:
+        return json.loads(path.read_text())
+    except json.JSONDecodeError as err:
+        problems.append(f"summary.json: not valid JSON ({err})")
+        return None
+
+
+def _frame(df: pd.DataFrame | None, columns: list[str]) -> pd.DataFrame:
+    return pd.DataFrame(columns=columns) if df is None else df
+
+
+def _disruptive(instance: Any) -> bool:
+    regions = _frame(getattr(instance, "regions", None), ["disruption_prob"])
+    probs = [
+        instance.suppliers["disruption_prob"],
+        regions.get("disruption_prob", pd.Series(dtype=float)),
+    ]
+    return any((p.fillna(0) > 0).any() for p in probs)
+
+
+def _short_column(instance: Any) -> str:
+    return "lost" if instance.shortage == "lost" else "backlog"
+
+
+# --- orders ----------------------------------------------------------------------------------
+
+
+def _annotate_orders(orders: pd.DataFrame, instance: Any, tol: float) -> pd.DataFrame:
+    """Join each order line with its offer and supplier data and the price it should have paid."""
+    offers = instance.offers.rename(columns={"unit_cost": "offer_unit_cost"})
+    supplier_cols = ["region", "lead_time", "order_cost", "capacity", "contract_cost", "max_share"]
+    o = orders.reset_index(drop=True)
+    o = o.join(offers, on=["supplier", "item"]).join(
+        instance.suppliers[supplier_cols], on="supplier"
+    )
+    o["has_offer"] = o["offer_unit_cost"].notna()
+    breaks = _frame(instance.price_breaks, ["supplier", "item", "min_qty", "unit_cost"])
+    o["price"] = _price(o, breaks, tol)
+    o["paid"] = o["price"].fillna(o["unit_cost"])
+    return o
+
+
+def _price(orders: pd.DataFrame, breaks: pd.DataFrame, tol: float) -> pd.Series:
+    """All-units price per line: the break with the largest min_qty <= quantity, else the offer."""
+    price = orders["offer_unit_cost"].copy()
+    if breaks.empty or orders.empty:
+        return price
+    lines = orders[["supplier", "item", "quantity"]].reset_index(names="row")
+    hits = lines.merge(breaks, on=["supplier", "item"])
+    # a quantity a hair below a break is solver noise, not a different tier
+    hits = hits[hits["min_qty"] <= hits["quantity"] + tol * np.maximum(1, hits["quantity"])]
+    best = hits.sort_values("min_qty").groupby("row")["unit_cost"].last()
+    price.loc[best.index] = best
+    return price
+
+
+def _slack(limit: pd.Series | float, tol: float) -> pd.Series | float:
+    return tol * np.maximum(1, np.abs(limit))
+
+
+def _check_order_lines(o: pd.DataFrame, periods: int, tol: float) -> list[str]:
+    """Rules for each order line on its own."""
+    lot = o["lot_multiple"]
+    lots = o["quantity"] / lot
+    expected_arrival = o["period"] + o["lead_time"]
+    rules = [
+        (~o["has_offer"], "({supplier}, {item}) is not an offer"),
+        ((o["period"] < 1) | (o["period"] > periods), f"period {{period}} is outside 1..{periods}"),
+        (
+            o["has_offer"] & (o["arrival_period"] != expected_arrival),
+            "arrival_period {arrival_period} is not period + lead_time = {expected_arrival:.10g}",
+        ),
+        (
+            o["arrival_period"] > periods,
+            f"arrival_period {{arrival_period}} is after T = {periods}",
+        ),
+        (o["quantity"] <= tol, "quantity {quantity:.10g} is not positive"),
+        (
+            o["quantity"] < o["moq"] - _slack(o["moq"], tol),
+            "quantity {quantity:.10g} is below moq {moq:.10g}",
+        ),
+        (
+            o["quantity"] > o["max_order"] + _slack(o["max_order"], tol),
+            "quantity {quantity:.10g} is above max_order {max_order:.10g}",
+        ),
+        (
+            np.abs(lots - lots.round()) * lot > _slack(o["quantity"], tol),
+            "quantity {quantity:.10g} is not a multiple of lot_multiple {lot_multiple:.10g}",
+        ),
+        (
+            np.abs(o["unit_cost"] - o["price"]) > _slack(o["price"], tol),
+            "unit_cost {unit_cost:.10g}, expected {price:.10g} (price break for this quantity)",
+        ),
+    ]
+    rows = o.assign(expected_arrival=expected_arrival)
+    problems = []
+    for mask, template in rules:
+        for _, row in rows[mask.fillna(False).astype(bool)].iterrows():
+            where = f"orders.csv line {row['line']} ({row['supplier']}, {row['item']}, "
+            problems.append(f"{where}period {row['period']}): {template.format(**row)}")
+    return problems
+
+
+def _check_order_totals(o: pd.DataFrame, instance: Any, tol: float) -> list[str]:
+    """Rules over several order lines: duplicates, capacity, share, number of suppliers."""
+    problems = []
+    dup = o[o.duplicated(["supplier", "item", "period"], keep=False)]
+    for (s, i, t), rows in dup.groupby(["supplier", "item", "period"]):
+        problems.append(f"orders.csv: line ({s}, {i}, period {t}) appears {len(rows)} times")
+    per_period = o.groupby(["supplier", "period"]).agg(
+        units=("quantity", "sum"), cap=("capacity", "first")
+    )
+    over = per_period[per_period["units"] > _capacity_limit(per_period, tol)]
+    for (s, t), row in over.iterrows():
+        problems.append(
+            f"orders.csv supplier {s}, period {t}: {row['units']:.10g} units ordered, "
+            f"capacity {row['cap']:.10g}"
+        )
+    problems += _check_shares(o, tol)
+    used = o["supplier"].nunique()
+    limit = getattr(instance, "max_suppliers", None)
+    if limit is not None and not pd.isna(limit) and used > limit:
+        problems.append(f"orders.csv: {used} suppliers used, max_suppliers {limit}")
+    return problems
+
+
+def _capacity_limit(per_period: pd.DataFrame, tol: float) -> pd.Series:
+    return per_period["cap"] + _slack(per_period["cap"].replace(np.inf, 0), tol)
+
+
+def _check_shares(o: pd.DataFrame, tol: float) -> list[str]:
+    total = o["quantity"].sum()
+    if total <= 0:
+        return []
+    share = o.groupby("supplier").agg(units=("quantity", "sum"), limit=("max_share", "first"))
+    share["share"] = share["units"] / total
+    over = share[share["share"] > share["limit"] + tol]
+    return [
+        f"orders.csv supplier {s}: share {row['share']:.10g} of all units, "
+        f"max_share {row['limit']:.10g}"
+        for s, row in over.iterrows()
+    ]
+
+
+# --- scenarios and availability ---------------------------------------------------------------
+
+
+def _check_scenario_list(scenarios: pd.DataFrame, instance: Any) -> list[str]:
+    problems = []
+    p = scenarios["probability"]
+    if abs(p.sum() - 1) > 1e-6:
+        problems.append(f"scenarios.csv: probabilities sum to {p.sum():.10g}, expected 1")
+    for _, row in scenarios[(p < 0) | (p > 1)].iterrows():
+        problems.append(
+            f"scenarios.csv scenario {row['scenario']}: "
+            f"probability {row['probability']} is not in [0, 1]"
+        )
+    given = getattr(instance, "scenarios", None)
+    if given is not None:
+        expected = given.set_index("scenario")["probability"].astype(float)
+        found = scenarios.set_index("scenario")["probability"]
+        if set(expected.index) != set(found.index):
+            problems.append(
+                f"scenarios.csv: scenarios {sorted(found.index)}, "
+                f"the instance has {sorted(expected.index)}"
+            )
+        else:
+            for name in expected.index[np.abs(expected - found.reindex(expected.index)) > 1e-9]:
+                problems.append(
+                    f"scenarios.csv scenario {name}: probability {found[name]}, "
+                    f"the instance has {expected[name]}"
+                )
+    return problems
+
+
+def _check_outages(outages: pd.DataFrame, names: list[str], instance: Any) -> list[str]:
+    suppliers = instance.suppliers
+    regions = _frame(getattr(instance, "regions", None), [])
+    targets = set(suppliers.index) | set(suppliers["region"]) | set(regions.index)
+    problems = []
+    for _, row in outages.iterrows():
+        where = f"outages.csv scenario {row['scenario']}, target {row['target']}"
+        if row["scenario"] not in names:
+            problems.append(f"{where}: scenario is not in scenarios.csv")
+        if row["target"] not in targets:
+            problems.append(f"{where}: target is neither a supplier nor a region")
+        if row["start"] > row["end"]:
+            problems.append(f"{where}: start {row['start']} is after end {row['end']}")
+    return problems
+
+
+def _unavailable(outages: pd.DataFrame, instance: Any) -> pd.DataFrame:
+    """(scenario, supplier, period) rows in which the supplier cannot ship."""
+    suppliers = instance.suppliers
+    targets = pd.concat(
+        [
+            pd.DataFrame({"target": suppliers.index, "supplier": suppliers.index}),
+            pd.DataFrame({"target": suppliers["region"].to_numpy(), "supplier": suppliers.index}),
+        ]
+    )
+    hits = outages[_OUTAGE_COLUMNS].merge(targets, on="target")
+    hits["period"] = [
+        list(range(a, b + 1)) for a, b in zip(hits["start"], hits["end"], strict=True)
+    ]
+    down = hits.explode("period").dropna(subset=["period"])
+    return down[["scenario", "supplier", "period"]].astype({"period": int}).drop_duplicates()
+
+
+def _orders_per_scenario(
+    orders: pd.DataFrame, names: list[str], down: pd.DataFrame
+) -> pd.DataFrame:
+    """Each order line in each scenario; `delivered` = supplier available in the order period."""
+    per = pd.DataFrame({"scenario": names}).merge(orders, how="cross")
+    per = per.merge(down, on=["scenario", "supplier", "period"], how="left", indicator=True)
+    per["delivered"] = per.pop("_merge") == "left_only"
+    return per
+
+
+# --- inventory ---------------------------------------------------------------------------------
+
+
+def _build_cube(
+    inventory: pd.DataFrame,
+    per_scenario: pd.DataFrame,
+    names: list[str],
+    instance: Any,
+    problems: list[str],
+) -> _Cube:
+    items = list(instance.items.index)
+    grid = pd.MultiIndex.from_product([names, items, range(1, instance.periods + 1)], names=_KEYS)
+    problems += _check_inventory_rows(inventory, grid)
+    inv = inventory.drop_duplicates(_KEYS).set_index(_KEYS).reindex(grid)
+    shape = (len(names), len(items), instance.periods)
+    pipeline = _frame(instance.pipeline, ["item", "arrival_period", "quantity"])
+
+    def cube(values: pd.Series | np.ndarray) -> np.ndarray:
+        return np.asarray(values, dtype=float).reshape(shape)
+
+    return _Cube(
+        scenarios=names,
+        items=items,
+        on_hand=cube(inv["on_hand"]),
+        short=cube(inv[_short_column(instance)]),
+        expedited=cube(inv["expedited"]),
+        arrived=cube(inv["arrived"]),
+        arrivals=cube(_arrivals(per_scenario, pipeline, grid)),
+        demand=cube(_demand(instance.demand, grid, problems)),
+    )
+
+
+def _check_inventory_rows(inventory: pd.DataFrame, grid: pd.MultiIndex) -> list[str]:
+    """Every scenario x item x period exactly once, and nothing else."""
+    keys = pd.MultiIndex.from_frame(inventory[_KEYS])
+    problems = []
+    for key in keys[keys.duplicated()].unique():
+        problems.append(f"inventory.csv: row {_where(key)} appears more than once")
+    for key in keys[~keys.isin(grid)].unique():
+        problems.append(
+            f"inventory.csv: unexpected row {_where(key)} (unknown scenario, item or period)"
+        )
+    for key in grid.difference(keys, sort=False):
+        problems.append(f"inventory.csv: missing row {_where(key)}")
+    return problems
+
+
+def _where(key: tuple) -> str:
+    scenario, item, period = key
+    return f"scenario {scenario}, item {item}, period {period}"
+
+
+def _arrivals(
+    per_scenario: pd.DataFrame, pipeline: pd.DataFrame, grid: pd.MultiIndex
+) -> np.ndarray:
+    """Units arriving per grid cell: delivered orders of that scenario plus the pipeline."""
+    delivered = per_scenario[per_scenario["delivered"]]
+    ordered = delivered.groupby(["scenario", "item", "arrival_period"])["quantity"].sum()
+    ordered = ordered.rename_axis(_KEYS).reindex(grid, fill_value=0.0)
+    piped = pipeline.groupby(["item", "arrival_period"])["quantity"].sum().astype(float)
+    item_period = pd.MultiIndex.from_arrays([grid.get_level_values(1), grid.get_level_values(2)])
+    return ordered.to_numpy(float) + piped.reindex(item_period).fillna(0.0).to_numpy()
+
+
+def _demand(demand: pd.DataFrame, grid: pd.MultiIndex, problems: list[str]) -> np.ndarray:
+    """Demand per grid cell: the scenario's own series, or the single series in every scenario."""
+    if "scenario" in demand.columns:
+        series = demand.groupby(_KEYS)["demand"].sum()
+        for name in set(grid.get_level_values(0)) - set(series.index.get_level_values(0)):
+            problems.append(f"scenarios.csv scenario {name}: the instance has no demand for it")
+        values = series.reindex(grid)
+    else:
+        series = demand.groupby(["item", "period"])["demand"].sum()
+        values = series.reindex(
+            pd.MultiIndex.from_arrays([grid.get_level_values(1), grid.get_level_values(2)])
+        )
+    return values.fillna(0.0).to_numpy(float)
+
+
+def _check_inventory(c: _Cube, instance: Any, tol: float) -> list[str]:
+    items = instance.items
+    short = _short_column(instance)
+    no_spot = items["expedite_cost"].isna().to_numpy()[None, :, None]
+    problems = _cells(
+        c,
+        np.abs(c.arrived - c.arrivals) > tol * np.maximum(1, c.arrivals),
+        lambda k: (
+            f"arrived {c.arrived[k]:.10g}, expected {c.arrivals[k]:.10g} "
+            "(pipeline + orders delivered)"
+        ),
+    )
+    problems += _check_balance(c, items["initial_inventory"].to_numpy(float), short, tol)
+    problems += _cells(c, c.on_hand < -tol, lambda k: f"on_hand {c.on_hand[k]:.10g} is negative")
+    problems += _cells(c, c.short < -tol, lambda k: f"{short} {c.short[k]:.10g} is negative")
+    problems += _cells(
+        c, c.expedited < -tol, lambda k: f"expedited {c.expedited[k]:.10g} is negative"
+    )
+    problems += _cells(
+        c,
+        no_spot & (c.expedited > tol),
+        lambda k: f"expedited {c.expedited[k]:.10g} but the item has no expedite_cost",
+    )
+    if short == "lost":
+        problems += _cells(
+            c,
+            c.short > c.demand + tol * np.maximum(1, c.demand),
+            lambda k: f"lost {c.short[k]:.10g} exceeds demand {c.demand[k]:.10g}",
+        )
+    capacity = getattr(instance, "warehouse_capacity", None)
+    return problems + _check_warehouse(c, items["volume"].to_numpy(float), capacity, tol)
+
+
+def _check_balance(c: _Cube, initial: np.ndarray, short: str, tol: float) -> list[str]:
+    """Backlog: I - B = I' - B' + A + E - d; lost: I = I' + A + E - d + L (' = previous period)."""
+    stock = c.on_hand - c.short if short == "backlog" else c.on_hand
+    start = np.broadcast_to(initial[None, :, None], (len(c.scenarios), len(c.items), 1))
+    previous = np.concatenate([start, stock[:, :, :-1]], axis=2)
+    expected = previous + c.arrivals + c.expedited - c.demand
+    if short == "lost":
+        expected = expected + c.short
+    scale = np.maximum.reduce(
+        [np.ones_like(stock), np.abs(previous), c.arrivals, c.demand, np.abs(stock)]
+    )
+    label = "on_hand - backlog" if short == "backlog" else "on_hand"
+
+    def describe(k: tuple) -> str:
+        terms = (
+            f"previous {previous[k]:.10g} + arrived {c.arrivals[k]:.10g} "
+            f"+ expedited {c.expedited[k]:.10g} - demand {c.demand[k]:.10g}"
+        )
+        if short == "lost":
+            terms += f" + lost {c.short[k]:.10g}"
+        return f"balance broken: {label} = {stock[k]:.10g}, expected {expected[k]:.10g} ({terms})"
+
+    return _cells(c, np.abs(stock - expected) > tol * scale, describe)
+
+
+def _check_warehouse(c: _Cube, volume: np.ndarray, capacity: float | None, tol: float) -> list[str]:
+    if capacity is None or pd.isna(capacity):
+        return []
+    used = np.nansum(volume[None, :, None] * c.on_hand, axis=1)
+    over = np.argwhere(used > capacity + _slack(capacity, tol))
+    return [
+        f"inventory.csv scenario {c.scenarios[s]}, period {t + 1}: "
+        f"volume on hand {used[s, t]:.10g}, warehouse_capacity {capacity:.10g}"
+        for s, t in over
+    ]
+
+
+def _cells(c: _Cube, mask: np.ndarray, describe: Callable[[tuple], str]) -> list[str]:
+    """One problem per (scenario, item, period) cell where `mask` holds."""
+    problems = []
+    for s, i, t in np.argwhere(mask):
+        where = _where((c.scenarios[s], c.items[i], t + 1))
+        problems.append(f"inventory.csv {where}: {describe((s, i, t))}")
+    return problems
+
+
+# --- costs and metrics --------------------------------------------------------------------------
+
+
+def _scenario_costs(
+    c: _Cube, orders: pd.DataFrame, per_scenario: pd.DataFrame, instance: Any
+) -> pd.DataFrame:
+    """Cost components and total per scenario, recomputed from the tables."""
+    items = instance.items
+
+    def per_item(column: str) -> np.ndarray:
+        return items[column].fillna(0.0).to_numpy(float)[None, :, None]
+
+    bought = per_scenario[per_scenario["delivered"]]
+    purchase = (bought["quantity"] * bought["paid"]).groupby(bought["scenario"]).sum()
+    setups = orders.drop_duplicates(["supplier", "period"])["order_cost"].fillna(0).sum()
+    contracts = orders.drop_duplicates("supplier")["contract_cost"].fillna(0).sum()
+    costs = pd.DataFrame(index=pd.Index(c.scenarios, name="scenario"))
+    costs["purchase"] = purchase.reindex(costs.index, fill_value=0.0)
+    costs["ordering"] = setups + orders["line_cost"].fillna(0).sum()
+    costs["contract"] = contracts
+    costs["holding"] = np.nansum(per_item("holding_cost") * c.on_hand, axis=(1, 2))
+    costs["shortage"] = np.nansum(per_item("shortage_cost") * c.short, axis=(1, 2))
+    costs["expedite"] = np.nansum(per_item("expedite_cost") * c.expedited, axis=(1, 2))
+    costs["terminal"] = 0.0
+    if instance.shortage != "lost":
+        costs["terminal"] = np.nansum(
+            per_item("terminal_backlog_cost")[:, :, 0] * c.short[:, :, -1], axis=1
+        )
+    costs["cost"] = costs[list(COMPONENTS)].sum(axis=1)
+    return costs
+
+
+def _close(a: float, b: float, rtol: float) -> bool:
+    return abs(a - b) <= rtol * max(1.0, abs(a), abs(b))
+
+
+def _compare_scenario_costs(costs: pd.DataFrame, scenarios: pd.DataFrame, rtol: float) -> list[str]:
+    problems = []
+    written = scenarios.set_index("scenario")
+    for column in [*COMPONENTS, "cost"]:
+        if column not in written.columns:
+            problems.append(f"scenarios.csv: missing column {column}")
+            continue
+        for name in costs.index:
+            found, expected = written.at[name, column], costs.at[name, column]
+            if not _close(found, expected, rtol):
+                problems.append(
+                    f"scenarios.csv scenario {name}: {column} {found:.10g}, "
+                    f"recomputed {expected:.10g}"
+                )
+    return problems
+
+
+def _cvar(cost: np.ndarray, p: np.ndarray, alpha: float) -> float:
+    """Rockafellar-Uryasev CVaR of a discrete distribution: the minimum is at one of the costs."""
+    excess = np.maximum(0.0, cost[None, :] - cost[:, None])  # [eta, scenario]
+    return float((cost + excess @ p / (1 - alpha)).min())
+
+
+def _set_metrics(report: CheckReport, costs: pd.DataFrame, c: _Cube, instance: Any) -> None:
+    p = costs["probability"].to_numpy(float)
+    cost = costs["cost"].to_numpy(float)
+    risk = getattr(instance, "risk", None)
+    alpha = getattr(risk, "alpha", None) or 0.9
+    report.scenario_costs = costs
+    report.expected_costs = {k: float(p @ costs[k].to_numpy(float)) for k in COMPONENTS}
+    report.expected_cost = float(p @ cost)
+    report.worst_case_cost = float(cost.max())
+    report.cvar = _cvar(cost, p, alpha)
+    report.objective = report.expected_cost
+    if getattr(risk, "measure", "expected") == "cvar":
+        weight = risk.weight
+        report.objective = (1 - weight) * report.expected_cost + weight * report.cvar
+    report.fill_rate = _fill_rate(c, p, instance.shortage)
+
+
+def _fill_rate(c: _Cube, p: np.ndarray, shortage: str) -> float:
+    """1 - E[sum short] / E[sum d]; backlog mode serves older backlog first: short = min(d, B)."""
+    short = c.short if shortage == "lost" else np.minimum(c.demand, c.short)
+    demand = p @ c.demand.sum(axis=(1, 2))
+    if demand <= 0:
+        return 1.0
+    return float(1 - p @ np.nansum(short, axis=(1, 2)) / demand)
+
+
+def _check_summary(
+    summary: dict, report: CheckReport, orders: pd.DataFrame, rtol: float
+) -> list[str]:
+    expected: dict[str, float] = {
+        "objective": report.objective,
+        "expected_cost": report.expected_cost,
+        "worst_case_cost": report.worst_case_cost,
+        "cvar": report.cvar,
+        "fill_rate": report.fill_rate,
+    }
+    found: dict[str, Any] = {key: summary.get(key) for key in expected}
+    costs = summary.get("costs") or {}
+    for key in COMPONENTS:
+        expected[f"costs.{key}"] = report.expected_costs[key]
+        found[f"costs.{key}"] = costs.get(key)
+    problems = []
+    for key, value in expected.items():
+        if not isinstance(found[key], (int, float)):
+            problems.append(f"summary.json: {key} is {found[key]!r}, recomputed {value:.10g}")
+        elif not _close(found[key], value, rtol):
+            problems.append(f"summary.json: {key} {found[key]:.10g}, recomputed {value:.10g}")
+    return problems + _check_summary_facts(summary, report, orders, rtol)
+
+
+def _check_summary_facts(
+    summary: dict, report: CheckReport, orders: pd.DataFrame, rtol: float
+) -> list[str]:
+    problems = []
+    count = len(report.scenario_costs)
+    if summary.get("scenarios") != count:
+        problems.append(
+            f"summary.json: scenarios {summary.get('scenarios')!r}, scenarios.csv has {count}"
+        )
+    if summary.get("status") not in ("optimal", "feasible"):
+        problems.append(
+            f"summary.json: status {summary.get('status')!r}, "
+            "expected optimal or feasible for a written plan"
+        )
+    used = sorted(orders["supplier"].unique())
+    if "suppliers_used" in summary and sorted(summary["suppliers_used"]) != used:
+        problems.append(
+            f"summary.json: suppliers_used {summary['suppliers_used']}, orders.csv uses {used}"
+        )
+    bound, objective = summary.get("bound"), summary.get("objective")
+    numbers = isinstance(bound, (int, float)) and isinstance(objective, (int, float))
+    if numbers and bound > objective and not _close(bound, objective, rtol):
+        problems.append(f"summary.json: bound {bound:.10g} is above objective {objective:.10g}")
+    return problems
