@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import math
 import tomllib
 from dataclasses import dataclass, field
@@ -95,16 +96,18 @@ def read_instance(path: str | Path) -> Instance:
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
             problems.append(Problem("instance.toml", f"is not valid TOML: {exc}"))
     tables: dict[str, pd.DataFrame | None] = {}
+    unreadable: set[str] = set()
     for stem, table in TABLES.items():
         file = path / table.file
+        tables[stem] = None
         if not file.exists():
-            tables[stem] = None
             continue
         try:
-            tables[stem] = pd.read_csv(file, dtype=str, keep_default_na=False, skipinitialspace=True)
+            tables[stem] = _read_csv(file, table, problems)
         except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-            problems.append(Problem(table.file, f"cannot be read as CSV: {exc}"))
-            tables[stem] = None
+            reason = " ".join(str(exc).split())
+            problems.append(Problem(table.file, f"cannot be read as CSV: {reason}"))
+            unreadable.add(stem)
     known = {t.file for t in TABLES.values()}
     for extra in sorted(p.name for p in path.glob("*.csv") if p.name not in known):
         problems.append(
@@ -112,7 +115,28 @@ def read_instance(path: str | Path) -> Instance:
         )
     reader = _Reader(from_files=True)
     reader.problems = problems
+    reader.unreadable = unreadable
     return reader.build(config, tables, default_name=path.name)
+
+
+def _read_csv(file: Path, table: Table, problems: list[Problem]) -> pd.DataFrame:
+    """Read every cell as text. The index is the 0-based line number after the header, blank
+    lines included, so that problems name the line a user sees in an editor."""
+    frame = pd.read_csv(file, dtype=str, keep_default_na=False, skip_blank_lines=False)
+    with file.open(encoding="utf-8", newline="") as fh:
+        header = next(csv.reader(fh), [])
+    seen: set[str] = set()
+    keep = []
+    for name, column in zip(header, frame.columns):
+        if name.strip() in seen:
+            problems.append(Problem(table.file, "column is given more than once", 1, name.strip()))
+        else:
+            keep.append(column)
+        seen.add(name.strip())
+    frame = frame[keep]
+    frame.columns = [str(c).strip() for c in frame.columns]
+    blank = frame.apply(lambda col: col.str.strip() == "").all(axis=1) if len(frame.columns) else []
+    return frame[~np.asarray(blank, dtype=bool)] if len(frame) else frame
 
 
 _TOML_KEYS = {
@@ -137,6 +161,7 @@ class _Reader:
     def __init__(self, from_files: bool):
         self.from_files = from_files
         self.problems: list[Problem] = []
+        self.unreadable: set[str] = set()
 
     # -- reporting -------------------------------------------------------------------------------
 
@@ -144,7 +169,7 @@ class _Reader:
         return table.file if self.from_files else f"{table.stem} (DataFrame)"
 
     def row_label(self, frame: pd.DataFrame, pos: int) -> int | str:
-        return pos + 2 if self.from_files else frame.index[pos]
+        return int(frame.index[pos]) + 2 if self.from_files else frame.index[pos]
 
     def add(self, table: Table, message: str, frame=None, pos=None, column=None) -> None:
         row = None if pos is None else self.row_label(frame, pos)
@@ -158,6 +183,8 @@ class _Reader:
 
         def typed(key, value, kind, section=None):
             label = f"{section}.{key}" if section else key
+            if isinstance(value, np.generic):
+                value = value.item()
             if kind is float and isinstance(value, int) and not isinstance(value, bool):
                 value = float(value)
             if not isinstance(value, kind) or isinstance(value, bool):
@@ -196,8 +223,8 @@ class _Reader:
         check("periods" in config, "`periods` is required (number of periods T)")
         if periods is not None:
             check(periods >= 1, f"`periods` must be >= 1, got {periods}")
-        shortage = out.get("shortage") or "backlog"
-        check(shortage in ("backlog", "lost"), f"`shortage` must be \"backlog\" or \"lost\", got {shortage!r}")
+        shortage = out.get("shortage", "backlog")
+        check(shortage is None or shortage in ("backlog", "lost"), f"`shortage` must be \"backlog\" or \"lost\", got {shortage!r}")
         cap = out.get("warehouse_capacity")
         check(cap is None or cap >= 0, f"`warehouse_capacity` must be >= 0, got {cap}")
         ms = out.get("max_suppliers")
@@ -241,8 +268,9 @@ class _Reader:
     def parse_table(self, table: Table, raw: pd.DataFrame | None) -> pd.DataFrame | None:
         """Check columns and cell types and ranges; fill defaults. Returns None when unusable."""
         if raw is None:
-            if table.required:
-                self.problems.append(Problem(self.source(table), "file is missing (it is required)"))
+            if table.required and table.stem not in self.unreadable:
+                what = "file" if self.from_files else "table"
+                self.problems.append(Problem(self.source(table), f"{what} is missing (it is required)"))
             return None
         raw = raw.copy()
         raw.columns = [str(c).strip() for c in raw.columns]
@@ -257,6 +285,9 @@ class _Reader:
             return None
         out = pd.DataFrame(index=range(len(raw)))
         for col in table.columns:
+            if col.kind == "name" and not col.required and col.name in raw.columns:
+                if raw[col.name].map(_is_empty).all():
+                    raw = raw.drop(columns=col.name)  # an all-empty optional column is no column
             if col.name not in raw.columns:
                 if not (table.stem == "demand" and col.name == "scenario"):
                     out[col.name] = self.fill_value(col)
@@ -273,12 +304,11 @@ class _Reader:
     def parse_column(self, table: Table, raw: pd.DataFrame, col: Column) -> list:
         values = []
         for pos, cell in enumerate(raw[col.name].tolist()):
-            empty = cell is None or (isinstance(cell, float) and math.isnan(cell)) or (
-                isinstance(cell, str) and cell.strip() == ""
-            )
-            if empty:
+            if _is_empty(cell):
                 if col.required:
                     self.add(table, "is empty (a value is required)", raw, pos, col.name)
+                elif col.kind == "name":
+                    self.add(table, "is empty (a name is required once the column is used)", raw, pos, col.name)
                 values.append(None if col.kind == "name" else self.fill_value(col))
                 continue
             values.append(self.parse_cell(table, raw, pos, col, cell))
@@ -427,14 +457,14 @@ class _Reader:
                 continue
             if row.moq > row.max_order:
                 self.add(t, f"moq {row.moq:g} exceeds max_order {row.max_order:g}", raw, pos, "moq")
-            limit = min(row.max_order, cap.get(row.supplier, math.inf) or math.inf)
+            supplier_cap = cap.get(row.supplier)
+            limit = row.max_order if supplier_cap is None or pd.isna(supplier_cap) else min(row.max_order, supplier_cap)
             lot = row.lot_multiple
             if not np.isnan(lot) and lot > limit:
                 self.add(
                     t, f"lot_multiple {lot:g} exceeds the most this line can take ({limit:g})",
                     raw, pos, "lot_multiple",
                 )
-            supplier_cap = cap.get(row.supplier)
             if supplier_cap is not None and row.moq > supplier_cap:
                 self.add(
                     t, f"moq {row.moq:g} exceeds the supplier's capacity {supplier_cap:g}",
@@ -475,7 +505,7 @@ class _Reader:
 
     def check_periods(self, table, frame, raw, column, T) -> None:
         for pos, value in enumerate(frame[column].tolist()):
-            if value is not None and not 1 <= value <= T:
+            if not pd.isna(value) and not 1 <= value <= T:
                 self.add(table, f"period {value} is outside 1..{T}", raw, pos, column)
 
     def check_pipeline_offers(self, pipeline, raw, offers) -> None:
@@ -603,6 +633,12 @@ class _Reader:
             sampling=cfg["sampling"],
             solver=cfg["solver"],
         )
+
+
+def _is_empty(cell) -> bool:
+    return cell is None or (isinstance(cell, float) and math.isnan(cell)) or (
+        isinstance(cell, str) and cell.strip() == ""
+    )
 
 
 def _ranges(values: list[int]) -> str:
