@@ -116,13 +116,15 @@ def sample_outages(inst: Instance, names: list[str], seed: int) -> pd.DataFrame:
     supplier that is not already disrupted starts a disruption with its ``disruption_prob``, lasting
     ``disruption_length`` periods. Uses its own seeded generator: same seed, same outages."""
     targets = [
-        (r, row.disruption_prob, row.disruption_length)
-        for r, row in inst.regions.iterrows()
-        if row.disruption_prob > 0
+        (str(r), float(p), int(n))
+        for r, p, n in zip(inst.regions.index, inst.regions["disruption_prob"], inst.regions["disruption_length"])
+        if p > 0
     ] + [
-        (s, row.disruption_prob, row.disruption_length)
-        for s, row in inst.suppliers.iterrows()
-        if row.disruption_prob > 0
+        (str(s), float(p), int(n))
+        for s, p, n in zip(
+            inst.suppliers.index, inst.suppliers["disruption_prob"], inst.suppliers["disruption_length"]
+        )
+        if p > 0
     ]
     rng = np.random.default_rng(seed)
     T = inst.periods

@@ -1,0 +1,76 @@
+"""Property tests: random small generated instances are valid, solve to proven optimality, and
+pass the independent checker (jitopt.check); the reported bound and gap are consistent.
+
+`jitopt.generate.generate` needs at least two suppliers, so suppliers are drawn from 2-3.
+"""
+
+import math
+import tempfile
+from pathlib import Path
+
+import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+
+import jitopt
+from jitopt.check import check_solution
+from jitopt.generate import generate
+
+GAP = 1e-6
+TIME_LIMIT = 20
+
+
+def solve_and_check(**gen) -> None:
+    tables = generate(**gen)
+    config = tables.pop("config")
+    inst = jitopt.Instance.from_frames(config, **tables)  # valid: raises InstanceError otherwise
+
+    plan = jitopt.solve(inst, mip_gap=GAP, time_limit=TIME_LIMIT)
+    assert plan.status == jitopt.Status.OPTIMAL, f"{gen}: status {plan.status}"
+
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "out"
+        plan.write(out)
+        check_solution(inst, out).raise_if_failed()
+
+    summary = plan.summary
+    objective, bound, gap = summary["objective"], summary["bound"], summary["gap"]
+    assert objective == pytest.approx(plan.objective, rel=1e-9, abs=1e-9)
+    assert bound is not None and math.isfinite(bound)
+    scale = max(1.0, abs(objective))
+    # a minimisation bound never lies above the plan's cost
+    assert bound <= objective + 1e-6 * scale
+    # "optimal" means proven within the requested gap
+    assert gap is not None and gap <= GAP + 1e-9, f"{gen}: gap {gap} > {GAP}"
+    assert (objective - bound) / scale <= GAP + 1e-9
+
+
+def instance_args(disruptions):
+    return dict(
+        items=st.integers(1, 4),
+        suppliers=st.integers(2, 3),
+        regions=st.integers(1, 2),
+        periods=st.integers(3, 6),
+        seed=st.integers(0, 2**31 - 1),
+        moq=st.booleans(),
+        capacity=st.booleans(),
+        price_breaks=st.booleans(),
+        order_costs=st.booleans(),
+        disruptions=disruptions,
+        scenarios=st.integers(1, 4),
+    )
+
+
+@settings(max_examples=15, deadline=None)
+@given(**instance_args(st.just(False)))
+def test_generated_instance_solves_optimally_and_checks(**gen):
+    solve_and_check(**gen)
+
+
+# Sampled disruptions (a region disruption that starts early once crashed the sampler).
+@settings(max_examples=15, deadline=None)
+@example(items=1, suppliers=2, regions=1, periods=6, seed=0, moq=False, capacity=False,
+         price_breaks=False, order_costs=False, disruptions=True, scenarios=1)
+@given(**instance_args(st.just(True)))
+def test_generated_instance_with_disruptions_solves_optimally_and_checks(**gen):
+    solve_and_check(**gen)
