@@ -384,7 +384,7 @@ def test_row_numbers_count_blank_lines(tmp_path):
 @pytest.mark.parametrize(
     "content",
     [
-        "item,holding_cost,shortage_cost\nA,1,50\nB,2,40,7\n".encode(),  # too many fields
+        b"item,holding_cost,shortage_cost\nA,1,50\nB,2,40,7\n",  # too many fields
         b"",  # empty file
         "item,holding_cost,shortage_cost\nCaf\xe9,1,50\nB,2,40\n".encode("latin-1"),  # not UTF-8
     ],
