@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from jitopt.instance import Instance
+from jitopt.instance import Instance, ranges
 from jitopt.scenarios import ScenarioSet
 
 
@@ -34,14 +34,13 @@ def explain_infeasible(inst: Instance, sc: ScenarioSet) -> list[str]:
         return []
     volume = inst.items["volume"].to_numpy(float)
     used = np.einsum("wit,i->wt", least_stock(inst, sc), volume)
-    over = np.argwhere(used > inst.warehouse_capacity * (1 + 1e-9) + 1e-9)
+    over = used > inst.warehouse_capacity * (1 + 1e-9) + 1e-9
     conflicts = []
-    for w, t in over[:10]:
+    for w in np.flatnonzero(over.any(axis=1)):
+        periods = [int(t) + 1 for t in np.flatnonzero(over[w])]
         conflicts.append(
             f"warehouse_capacity {inst.warehouse_capacity:g} conflicts with initial_inventory and "
-            f"pipeline.csv: in scenario {sc.names[w]!r}, period {t + 1}, at least {used[w, t]:g} "
-            "units of volume are on hand even if nothing is ordered"
+            f"pipeline.csv: in scenario {sc.names[w]!r}, period(s) {ranges(periods)}, up to "
+            f"{used[w].max():g} units of volume are on hand even if nothing is ordered"
         )
-    if len(over) > 10:
-        conflicts.append(f"... and {len(over) - 10} more (scenario, period) pairs")
     return conflicts

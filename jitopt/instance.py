@@ -555,7 +555,7 @@ class _Reader:
                     where = f"scenario {scenario!r}, " if by_scenario else ""
                     self.add(
                         t,
-                        f"{where}item {item!r} has no demand for period(s) {_ranges(missing)} "
+                        f"{where}item {item!r} has no demand for period(s) {ranges(missing)} "
                         f"(every item needs a row for each period 1..{T})",
                         column="period",
                     )
@@ -641,7 +641,7 @@ def _is_empty(cell) -> bool:
     )
 
 
-def _ranges(values: list[int]) -> str:
+def ranges(values: list[int]) -> str:
     """[1, 2, 3, 7] -> '1-3, 7'."""
     out, start = [], values[0]
     for prev, cur in zip(values, values[1:] + [None]):

@@ -15,6 +15,7 @@ import pandas as pd
 from jitopt.instance import Instance
 from jitopt.scenarios import ScenarioSet
 
+PLAN_FILES = {"orders.csv", "inventory.csv", "scenarios.csv", "outages.csv"}
 COST_COMPONENTS = ("purchase", "ordering", "contract", "holding", "shortage", "expedite", "terminal")
 
 
@@ -75,6 +76,8 @@ class Plan:
             files["scenarios.csv"] = self.scenario_costs.to_csv(index=False)
             files["outages.csv"] = self.outages.to_csv(index=False)
         files["summary.json"] = json.dumps(self.summary, indent=2) + "\n"
+        for stale in PLAN_FILES - set(files):
+            (out / stale).unlink(missing_ok=True)  # a plan of an earlier run must not look current
         written = []
         for name, text in files.items():
             written.append(_atomic_write(out / name, text))
