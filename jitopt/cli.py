@@ -61,10 +61,13 @@ def main() -> None:
 @click.option("--threads", type=click.IntRange(min=1), help="Solver threads [HiGHS default].")
 @click.option("--scenarios", "count", type=click.IntRange(min=1), help="Scenarios to sample [instance.toml].")
 @click.option("--seed", type=int, help="Seed for scenario sampling [instance.toml].")
+@click.option("--warm-start", type=click.FloatRange(0, 0.9),
+              help="Share of the time limit for the MIP-start heuristic [0.5 on models with >= 1000 "
+                   "integer variables, else 0].")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
 @click.option("--log", is_flag=True, help="Show the solver log.")
 @click.option("--debug", is_flag=True, help="Show tracebacks.")
-def solve(instance_dir, out_dir, time_limit, mip_gap, threads, count, seed, quiet, log, debug):
+def solve(instance_dir, out_dir, time_limit, mip_gap, threads, count, seed, warm_start, quiet, log, debug):
     """Solve the instance in INSTANCE_DIR and write the plan.
 
     Exit codes: 0 plan written (optimal or feasible), 2 invalid data or usage, 3 infeasible,
@@ -78,7 +81,9 @@ def solve(instance_dir, out_dir, time_limit, mip_gap, threads, count, seed, quie
 
         inst = read_instance(instance_dir)
         problem = build(inst, count=count, seed=seed)
-        plan = problem.solve(time_limit=time_limit, mip_gap=mip_gap, threads=threads, tee=log)
+        plan = problem.solve(
+            time_limit=time_limit, mip_gap=mip_gap, threads=threads, tee=log, warm_start=warm_start
+        )
         if plan.status == Status.INFEASIBLE:
             plan.summary["conflicts"] = explain_infeasible(inst, problem.scenarios)
         out = out_dir or Path(instance_dir) / "out"

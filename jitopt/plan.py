@@ -42,6 +42,7 @@ class SolverRun:
     time_limit: float
     mip_gap: float
     build_seconds: float = 0.0
+    heuristic: float | None = None  # objective of the MIP start, when one was used
 
 
 @dataclass(eq=False)
@@ -123,6 +124,7 @@ def make_plan(
         },
         "solver": run.solver,
         "options": {"time_limit": run.time_limit, "mip_gap": run.mip_gap},
+        "mip_start_objective": run.heuristic,
     }
     if not run.status.has_plan:
         return Plan(run.status, summary, instance=inst, model=model)

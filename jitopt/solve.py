@@ -16,9 +16,14 @@ from jitopt.instance import Instance
 from jitopt.model import ModelData, build_model
 from jitopt.plan import Plan, SolverRun, Status, make_plan
 from jitopt.scenarios import ScenarioSet, make_scenarios
+from jitopt.warmstart import set_mip_start
 
 DEFAULT_TIME_LIMIT = 60.0
 DEFAULT_MIP_GAP = 1e-4
+# A MIP start pays off on large models, where HiGHS alone can spend the whole time limit at the root
+# node with only a poor plan (benchmarks/README.md); small models solve faster without it.
+WARM_START_MIN_INTEGERS = 1000
+WARM_START_SHARE = 0.5
 
 
 class SolveError(RuntimeError):
@@ -43,14 +48,21 @@ class Problem:
         mip_gap: float | None = None,
         threads: int | None = None,
         tee: bool = False,
+        warm_start: float | None = None,
     ) -> Plan:
-        """Solve with HiGHS and return the `Plan`. Options default to instance.toml's [solver]."""
+        """Solve with HiGHS and return the `Plan`. Options default to instance.toml's [solver].
+
+        ``warm_start`` is the share of the time limit spent on a MIP-start heuristic
+        (`jitopt.warmstart`); by default 0.5 for models with at least 1000 integer variables, else 0."""
         cfg = self.instance.solver
         time_limit = time_limit or cfg.time_limit or DEFAULT_TIME_LIMIT
         mip_gap = DEFAULT_MIP_GAP if mip_gap is None and cfg.mip_gap is None else (
             mip_gap if mip_gap is not None else cfg.mip_gap
         )
-        run = run_highs(self.model, time_limit, mip_gap, threads, tee)
+        if warm_start is None:
+            integers = sum(1 for v in self.model.component_data_objects(pyo.Var) if v.is_integer())
+            warm_start = WARM_START_SHARE if integers >= WARM_START_MIN_INTEGERS else 0.0
+        run = run_highs(self.model, time_limit, mip_gap, threads, tee, warm_start)
         run.build_seconds = self.build_seconds
         if run.status in (Status.INFEASIBLE, Status.NO_SOLUTION):
             return make_plan(self.instance, self.scenarios, None, None, run, self.model)
@@ -82,16 +94,25 @@ def solve(
     return build(instance, count=scenarios, seed=seed).solve(time_limit, mip_gap, threads, tee)
 
 
-def run_highs(model, time_limit: float, mip_gap: float, threads: int | None, tee: bool) -> SolverRun:
-    """Solve with HiGHS (in memory, via highspy) and map the outcome to a `Status`."""
+def run_highs(
+    model, time_limit: float, mip_gap: float, threads: int | None, tee: bool, warm_start: float = 0.0
+) -> SolverRun:
+    """Solve with HiGHS (in memory, via highspy) and map the outcome to a `Status`.
+
+    ``warm_start`` is the share of the time limit given to the MIP-start heuristic of
+    `jitopt.warmstart` (0: none)."""
     opt = SolverFactory("highs")
     if not opt.available():
         raise SolveError("HiGHS is not available: install highspy (pip install highspy)")
-    options = dict(time_limit=time_limit, rel_gap=mip_gap, tee=tee, load_solutions=False,
+    start = time.perf_counter()
+    heuristic = None
+    if warm_start > 0:
+        heuristic = set_mip_start(opt, model, warm_start * time_limit, threads)
+    remaining = max(time_limit - (time.perf_counter() - start), 0.5)
+    options = dict(time_limit=remaining, rel_gap=mip_gap, tee=tee, load_solutions=False,
                    raise_exception_on_nonoptimal_result=False)
     if threads:
         options["threads"] = threads
-    start = time.perf_counter()
     res = opt.solve(model, **options)
     seconds = time.perf_counter() - start
     tc, ss = res.termination_condition, res.solution_status
@@ -121,7 +142,9 @@ def run_highs(model, time_limit: float, mip_gap: float, threads: int | None, tee
     bound = res.objective_bound
     bound = None if bound is None or not math.isfinite(bound) else float(bound)
     version = ".".join(str(v) for v in opt.version())
-    return SolverRun(status, objective, bound, seconds, f"highs {version}", time_limit, mip_gap)
+    return SolverRun(
+        status, objective, bound, seconds, f"highs {version}", time_limit, mip_gap, heuristic=heuristic
+    )
 
 
 def _values(var, keys) -> np.ndarray:

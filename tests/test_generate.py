@@ -145,3 +145,16 @@ def test_write_generated_refuses_a_full_directory_and_removes_stale_tables(tmp_p
     write_generated(generate(items=4, suppliers=3, periods=6, seed=1), tmp_path, overwrite=True)
     assert not (tmp_path / "price_breaks.csv").exists()
     jitopt.read_instance(tmp_path)
+
+
+def test_mip_start_heuristic_keeps_the_optimum(checked):
+    """The warm start only changes where HiGHS starts: the proven optimum is the same."""
+    tables = generate(items=5, suppliers=3, regions=2, periods=6, seed=4)
+    config = tables.pop("config")
+    inst = jitopt.Instance.from_frames(config, **tables)
+    cold = jitopt.build(inst).solve(mip_gap=1e-9, warm_start=0.0)
+    warm = checked(jitopt.build(inst).solve(mip_gap=1e-9, time_limit=30, warm_start=0.3))
+    assert cold.status == warm.status == jitopt.Status.OPTIMAL
+    assert warm.summary["mip_start_objective"] is not None
+    assert warm.summary["mip_start_objective"] >= warm.objective - 1e-6
+    assert warm.objective == pytest.approx(cold.objective, rel=1e-9)
