@@ -148,7 +148,8 @@ def headline(plan: Plan) -> str:
         return text + f": no plan found within {s['options']['time_limit']:g} s (raise --time-limit)"
     gap = s["gap"]
     gap_text = "gap unknown" if gap is None else f"gap {gap:.2%}"
-    return f"{text}, cost {s['objective']:,.2f} ({gap_text})"
+    warnings = "".join(f"\n  warning: {w}" for w in s.get("warnings", []))
+    return f"{text}, cost {s['objective']:,.2f} ({gap_text}){warnings}"
 
 
 def report(plan: Plan, out: Path) -> str:

@@ -15,6 +15,7 @@ import pandas as pd
 from jitopt.instance import Instance
 from jitopt.scenarios import ScenarioSet
 
+LARGE_GAP = 0.10  # a "feasible" plan this far from its bound gets a warning
 PLAN_FILES = {"orders.csv", "inventory.csv", "scenarios.csv", "outages.csv"}
 COST_COMPONENTS = ("purchase", "ordering", "contract", "holding", "shortage", "expedite", "terminal")
 
@@ -152,6 +153,12 @@ def make_plan(
         fill_rate=fill_rate(inst, sc, inventory),
         suppliers_used=sorted(orders["supplier"].unique().tolist()),
     )
+    if run.status == Status.FEASIBLE and (gap is None or gap > LARGE_GAP):
+        summary["warnings"] = [
+            "the plan is far from proven optimal (gap "
+            + ("unknown" if gap is None else f"{gap:.1%}")
+            + "): raise the time limit before acting on it"
+        ]
     order = ["instance", "status", "objective", "bound", "gap", "expected_cost", "cvar", "alpha",
              "worst_case_cost", "costs", "fill_rate", "suppliers_used", "scenarios"]
     summary = {k: summary[k] for k in order} | {k: v for k, v in summary.items() if k not in order}

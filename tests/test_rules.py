@@ -609,6 +609,8 @@ def test_time_limit_status_api():
     if plan.status == Status.FEASIBLE:
         assert plan.objective is not None and math.isfinite(plan.objective)
         assert plan.orders is not None
+        far = plan.summary["gap"] is None or plan.summary["gap"] > 0.10
+        assert ("warnings" in plan.summary) == far
     else:
         assert plan.objective is None and plan.orders is None
 
@@ -629,6 +631,7 @@ def test_time_limit_cli_exit_code(tmp_path, limit):
         assert summary["status"] == "feasible"
         assert summary["objective"] is not None
         assert (out / "orders.csv").exists()
+        assert ("warnings" in summary) == (summary["gap"] is None or summary["gap"] > 0.10)
     else:
         assert summary["status"] == "no_solution"
         assert summary["objective"] is None
