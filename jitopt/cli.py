@@ -52,22 +52,41 @@ def main() -> None:
 
 @main.command()
 @click.argument("instance_dir", type=click.Path(file_okay=False, path_type=Path))
-@click.option("-o", "--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
-              help="Folder for orders.csv, inventory.csv, scenarios.csv, outages.csv, summary.json "
-                   "[default: INSTANCE_DIR/out].")
-@click.option("--time-limit", type=click.FloatRange(min=0, min_open=True),
-              help="Seconds for the solver [instance.toml, else 60].")
-@click.option("--mip-gap", type=click.FloatRange(min=0), help="Relative gap to prove [instance.toml, else 1e-4].")
+@click.option(
+    "-o",
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder for orders.csv, inventory.csv, scenarios.csv, outages.csv, summary.json "
+    "[default: INSTANCE_DIR/out].",
+)
+@click.option(
+    "--time-limit",
+    type=click.FloatRange(min=0, min_open=True),
+    help="Seconds for the solver [instance.toml, else 60].",
+)
+@click.option(
+    "--mip-gap",
+    type=click.FloatRange(min=0),
+    help="Relative gap to prove [instance.toml, else 1e-4].",
+)
 @click.option("--threads", type=click.IntRange(min=1), help="Solver threads [HiGHS default].")
-@click.option("--scenarios", "count", type=click.IntRange(min=1), help="Scenarios to sample [instance.toml].")
+@click.option(
+    "--scenarios", "count", type=click.IntRange(min=1), help="Scenarios to sample [instance.toml]."
+)
 @click.option("--seed", type=int, help="Seed for scenario sampling [instance.toml].")
-@click.option("--warm-start", type=click.FloatRange(0, 0.9),
-              help="Share of the time limit for the MIP-start heuristic [0.5 on models with >= 1000 "
-                   "integer variables, else 0].")
+@click.option(
+    "--warm-start",
+    type=click.FloatRange(0, 0.9),
+    help="Share of the time limit for the MIP-start heuristic [0.5 on models with >= 1000 "
+    "integer variables, else 0].",
+)
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
 @click.option("--log", is_flag=True, help="Show the solver log.")
 @click.option("--debug", is_flag=True, help="Show tracebacks.")
-def solve(instance_dir, out_dir, time_limit, mip_gap, threads, count, seed, warm_start, quiet, log, debug):
+def solve(
+    instance_dir, out_dir, time_limit, mip_gap, threads, count, seed, warm_start, quiet, log, debug
+):
     """Solve the instance in INSTANCE_DIR and write the plan.
 
     Exit codes: 0 plan written (optimal or feasible), 2 invalid data or usage, 3 infeasible,
@@ -145,7 +164,9 @@ def headline(plan: Plan) -> str:
         conflicts = s.get("conflicts") or ["no simple conflict found (run with --log to see HiGHS)"]
         return text + "\n" + "\n".join(f"  - {c}" for c in conflicts)
     if plan.status == Status.NO_SOLUTION:
-        return text + f": no plan found within {s['options']['time_limit']:g} s (raise --time-limit)"
+        return (
+            text + f": no plan found within {s['options']['time_limit']:g} s (raise --time-limit)"
+        )
     gap = s["gap"]
     gap_text = "gap unknown" if gap is None else f"gap {gap:.2%}"
     warnings = "".join(f"\n  warning: {w}" for w in s.get("warnings", []))
@@ -164,12 +185,17 @@ def report(plan: Plan, out: Path) -> str:
         )
         lines.append("  " + " | ".join(f"{k} {v:,.2f}" for k, v in s["costs"].items() if v))
         if len(plan.orders):
-            by_supplier = plan.orders.assign(value=plan.orders["quantity"] * plan.orders["unit_cost"])
+            by_supplier = plan.orders.assign(
+                value=plan.orders["quantity"] * plan.orders["unit_cost"]
+            )
             table = by_supplier.groupby("supplier").agg(
                 lines=("quantity", "size"), units=("quantity", "sum"), value=("value", "sum")
             )
             lines.append("  orders by supplier:")
-            lines += ["    " + ln for ln in table.to_string(float_format=lambda v: f"{v:,.0f}").splitlines()]
+            lines += [
+                "    " + ln
+                for ln in table.to_string(float_format=lambda v: f"{v:,.0f}").splitlines()
+            ]
         else:
             lines.append("  no orders")
     lines.append(f"  written to {out}/ ({plan.summary['seconds']['total']:.1f} s)")

@@ -203,8 +203,11 @@ class _Reader:
                 for sub, subvalue in value.items():
                     if sub not in _TOML_SECTIONS[key]:
                         self.problems.append(
-                            Problem(where, f"unknown key `{key}.{sub}` (known: "
-                                    f"{', '.join(_TOML_SECTIONS[key])})")
+                            Problem(
+                                where,
+                                f"unknown key `{key}.{sub}` (known: "
+                                f"{', '.join(_TOML_SECTIONS[key])})",
+                            )
                         )
                         continue
                     section[sub] = typed(sub, subvalue, _TOML_SECTIONS[key][sub], key)
@@ -224,13 +227,19 @@ class _Reader:
         if periods is not None:
             check(periods >= 1, f"`periods` must be >= 1, got {periods}")
         shortage = out.get("shortage", "backlog")
-        check(shortage is None or shortage in ("backlog", "lost"), f"`shortage` must be \"backlog\" or \"lost\", got {shortage!r}")
+        check(
+            shortage is None or shortage in ("backlog", "lost"),
+            f'`shortage` must be "backlog" or "lost", got {shortage!r}',
+        )
         cap = out.get("warehouse_capacity")
         check(cap is None or cap >= 0, f"`warehouse_capacity` must be >= 0, got {cap}")
         ms = out.get("max_suppliers")
         check(ms is None or ms >= 0, f"`max_suppliers` must be >= 0, got {ms}")
         start, freq = out.get("start"), out.get("freq")
-        check((start is None) == (freq is None), "`start` and `freq` go together: give both or neither")
+        check(
+            (start is None) == (freq is None),
+            "`start` and `freq` go together: give both or neither",
+        )
         if start is not None and freq is not None:
             try:
                 pd.date_range(start, periods=2, freq=freq)
@@ -238,7 +247,10 @@ class _Reader:
                 check(False, f"`start`/`freq` do not make dates ({start!r}, {freq!r}): {exc}")
         risk = {k: v for k, v in out.get("risk", {}).items() if v is not None}
         measure = risk.get("measure", "expected")
-        check(measure in ("expected", "cvar"), f"`risk.measure` must be \"expected\" or \"cvar\", got {measure!r}")
+        check(
+            measure in ("expected", "cvar"),
+            f'`risk.measure` must be "expected" or "cvar", got {measure!r}',
+        )
         weight = risk.get("weight", 0.5 if measure == "cvar" else 0.0)
         check(0 <= weight <= 1, f"`risk.weight` must be in [0, 1], got {weight}")
         alpha = risk.get("alpha", 0.9)
@@ -270,7 +282,9 @@ class _Reader:
         if raw is None:
             if table.required and table.stem not in self.unreadable:
                 what = "file" if self.from_files else "table"
-                self.problems.append(Problem(self.source(table), f"{what} is missing (it is required)"))
+                self.problems.append(
+                    Problem(self.source(table), f"{what} is missing (it is required)")
+                )
             return None
         raw = raw.copy()
         raw.columns = [str(c).strip() for c in raw.columns]
@@ -308,13 +322,17 @@ class _Reader:
                 if col.required:
                     self.add(table, "is empty (a value is required)", raw, pos, col.name)
                 elif col.kind == "name":
-                    self.add(table, "is empty (a name is required once the column is used)", raw, pos, col.name)
+                    self.add(
+                        table,
+                        "is empty (a name is required once the column is used)",
+                        raw,
+                        pos,
+                        col.name,
+                    )
                 values.append(None if col.kind == "name" else self.fill_value(col))
                 continue
             values.append(self.parse_cell(table, raw, pos, col, cell))
-        if col.kind == "int":
-            return values  # kept as Python objects; cast after validation
-        return values
+        return values  # ints stay Python objects (None where invalid); cast after validation
 
     def parse_cell(self, table, raw, pos, col: Column, cell):
         if col.kind == "name":
@@ -337,9 +355,8 @@ class _Reader:
             self.add(table, f"{text!r} must be finite", raw, pos, col.name)
             return None
         bad = (
-            (col.low is not None and (value < col.low or (col.low_open and value == col.low)))
-            or (col.high is not None and (value > col.high or (col.high_open and value == col.high)))
-        )
+            col.low is not None and (value < col.low or (col.low_open and value == col.low))
+        ) or (col.high is not None and (value > col.high or (col.high_open and value == col.high)))
         if bad:
             self.add(table, f"must be {col.range_text()}, got {text}", raw, pos, col.name)
             return None
@@ -351,9 +368,7 @@ class _Reader:
             return
         dup = frame.duplicated(subset=key, keep="first") & frame[key].notna().all(axis=1)
         for pos in np.flatnonzero(dup.to_numpy()):
-            first = np.flatnonzero(
-                (frame[key] == frame.loc[pos, key]).all(axis=1).to_numpy()
-            )[0]
+            first = np.flatnonzero((frame[key] == frame.loc[pos, key]).all(axis=1).to_numpy())[0]
             what = ", ".join(f"{k}={frame.at[pos, k]}" for k in key)
             self.add(
                 table,
@@ -412,12 +427,18 @@ class _Reader:
         if p["price_breaks"] is not None and offers is not None:
             self.check_price_breaks(p["price_breaks"], raw["price_breaks"], offers)
         if p["pipeline"] is not None and T is not None:
-            self.check_periods(TABLES["pipeline"], p["pipeline"], raw["pipeline"], "arrival_period", T)
+            self.check_periods(
+                TABLES["pipeline"], p["pipeline"], raw["pipeline"], "arrival_period", T
+            )
             if offers is not None:
                 self.check_pipeline_offers(p["pipeline"], raw["pipeline"], offers)
         if p["regions"] is not None:
             self.check_refs(
-                TABLES["regions"], p["regions"], raw["regions"], "region", regions_of_suppliers,
+                TABLES["regions"],
+                p["regions"],
+                raw["regions"],
+                "region",
+                regions_of_suppliers,
                 "region (no supplier in suppliers.csv is in it)",
             )
         scen_names = self.check_scenarios(p["scenarios"], raw["scenarios"])
@@ -436,7 +457,9 @@ class _Reader:
                     TABLES["items"],
                     f"item {row.item!r} has no offer in offers.csv and no expedite_cost: "
                     "nothing can ever supply it",
-                    raw, pos, "item",
+                    raw,
+                    pos,
+                    "item",
                 )
 
     def check_lead_times(self, suppliers, raw, offers, T) -> None:
@@ -446,7 +469,9 @@ class _Reader:
                     TABLES["suppliers"],
                     f"lead time {row.lead_time} leaves no period to order in (an order must arrive "
                     f"by period T = {T}, so lead_time must be < {T})",
-                    raw, pos, "lead_time",
+                    raw,
+                    pos,
+                    "lead_time",
                 )
 
     def check_offers(self, offers, raw, suppliers) -> None:
@@ -458,17 +483,27 @@ class _Reader:
             if row.moq > row.max_order:
                 self.add(t, f"moq {row.moq:g} exceeds max_order {row.max_order:g}", raw, pos, "moq")
             supplier_cap = cap.get(row.supplier)
-            limit = row.max_order if supplier_cap is None or pd.isna(supplier_cap) else min(row.max_order, supplier_cap)
+            limit = (
+                row.max_order
+                if supplier_cap is None or pd.isna(supplier_cap)
+                else min(row.max_order, supplier_cap)
+            )
             lot = row.lot_multiple
             if not np.isnan(lot) and lot > limit:
                 self.add(
-                    t, f"lot_multiple {lot:g} exceeds the most this line can take ({limit:g})",
-                    raw, pos, "lot_multiple",
+                    t,
+                    f"lot_multiple {lot:g} exceeds the most this line can take ({limit:g})",
+                    raw,
+                    pos,
+                    "lot_multiple",
                 )
             if supplier_cap is not None and row.moq > supplier_cap:
                 self.add(
-                    t, f"moq {row.moq:g} exceeds the supplier's capacity {supplier_cap:g}",
-                    raw, pos, "moq",
+                    t,
+                    f"moq {row.moq:g} exceeds the supplier's capacity {supplier_cap:g}",
+                    raw,
+                    pos,
+                    "moq",
                 )
 
     def check_price_breaks(self, breaks, raw, offers) -> None:
@@ -479,7 +514,9 @@ class _Reader:
         for (s, i), group in frame.groupby(["supplier", "item"], sort=False):
             if (s, i) not in base:
                 pos = int(group["pos"].iloc[0])
-                self.add(t, f"no offer for supplier {s!r} and item {i!r} in offers.csv", raw, pos, "item")
+                self.add(
+                    t, f"no offer for supplier {s!r} and item {i!r} in offers.csv", raw, pos, "item"
+                )
                 continue
             previous_cost, previous_qty = base[(s, i)], 0.0
             for row in group.sort_values("min_qty", kind="stable").itertuples(index=False):
@@ -491,7 +528,9 @@ class _Reader:
                         f"price breaks must lower the price as quantity rises: unit_cost "
                         f"{row.unit_cost:g} at min_qty {row.min_qty:g} is above {previous_cost:g} "
                         f"for smaller quantities",
-                        raw, int(row.pos), "unit_cost",
+                        raw,
+                        int(row.pos),
+                        "unit_cost",
                     )
                 previous_cost, previous_qty = row.unit_cost, row.min_qty
             order = group["min_qty"].to_numpy()
@@ -500,7 +539,9 @@ class _Reader:
                 self.add(
                     t,
                     f"price breaks of ({s}, {i}) are not in increasing min_qty order",
-                    raw, pos, "min_qty",
+                    raw,
+                    pos,
+                    "min_qty",
                 )
 
     def check_periods(self, table, frame, raw, column, T) -> None:
@@ -515,7 +556,9 @@ class _Reader:
                 self.add(
                     TABLES["pipeline"],
                     f"no offer for supplier {row.supplier!r} and item {row.item!r} in offers.csv",
-                    raw, pos, "item",
+                    raw,
+                    pos,
+                    "item",
                 )
 
     def check_scenarios(self, scenarios, raw) -> list[str] | None:
@@ -538,15 +581,25 @@ class _Reader:
         self.check_periods(t, demand, raw, "period", T)
         by_scenario = "scenario" in demand.columns
         if by_scenario and scen_names is not None:
-            self.check_refs(t, demand, raw, "scenario", set(scen_names), "scenario (not in scenarios.csv)")
+            self.check_refs(
+                t, demand, raw, "scenario", set(scen_names), "scenario (not in scenarios.csv)"
+            )
         scenarios = sorted(set(demand["scenario"].dropna())) if by_scenario else [None]
         if by_scenario and scen_names is not None:
             for name in scen_names:
                 if name not in scenarios:
-                    self.add(t, f"scenario {name!r} of scenarios.csv has no demand series", column="scenario")
+                    self.add(
+                        t,
+                        f"scenario {name!r} of scenarios.csv has no demand series",
+                        column="scenario",
+                    )
         valid = demand.dropna(subset=["item", "period"])
         present = set(
-            zip(valid["scenario"] if by_scenario else [None] * len(valid), valid["item"], valid["period"])
+            zip(
+                valid["scenario"] if by_scenario else [None] * len(valid),
+                valid["item"],
+                valid["period"],
+            )
         )
         for scenario in scenarios:
             for item in sorted(item_names):
@@ -564,9 +617,13 @@ class _Reader:
         t = TABLES["outages"]
         outages, r = p["outages"], raw["outages"]
         if len(outages) and scen_names is None:
-            self.add(t, "outages need scenarios.csv to say which scenarios exist", column="scenario")
+            self.add(
+                t, "outages need scenarios.csv to say which scenarios exist", column="scenario"
+            )
         if scen_names is not None:
-            self.check_refs(t, outages, r, "scenario", set(scen_names), "scenario (not in scenarios.csv)")
+            self.check_refs(
+                t, outages, r, "scenario", set(scen_names), "scenario (not in scenarios.csv)"
+            )
         extra_regions = set(p["regions"]["region"].dropna()) if p["regions"] is not None else set()
         regions = region_names | extra_regions
         if supplier_names is not None:
@@ -576,7 +633,13 @@ class _Reader:
                 if target not in supplier_names and target not in regions:
                     self.add(t, f"target {target!r} names no supplier or region", r, pos, "target")
                 elif target in supplier_names and target in regions:
-                    self.add(t, f"target {target!r} is both a supplier and a region name", r, pos, "target")
+                    self.add(
+                        t,
+                        f"target {target!r} is both a supplier and a region name",
+                        r,
+                        pos,
+                        "target",
+                    )
         T = cfg["periods"]
         for pos, row in enumerate(outages.itertuples(index=False)):
             if row.start is None or row.end is None:
@@ -609,7 +672,9 @@ class _Reader:
                 frame = pd.DataFrame({c.name: [] for c in TABLES[stem].columns})
             return frame.astype({c: int for c in ints}).reset_index(drop=True)
 
-        breaks = optional("price_breaks").sort_values(["supplier", "item", "min_qty"], ignore_index=True)
+        breaks = optional("price_breaks").sort_values(
+            ["supplier", "item", "min_qty"], ignore_index=True
+        )
         regions = optional("regions", ints=("disruption_length",)).set_index("region")
         scenarios = p["scenarios"]
         return Instance(
@@ -636,8 +701,10 @@ class _Reader:
 
 
 def _is_empty(cell) -> bool:
-    return cell is None or (isinstance(cell, float) and math.isnan(cell)) or (
-        isinstance(cell, str) and cell.strip() == ""
+    return (
+        cell is None
+        or (isinstance(cell, float) and math.isnan(cell))
+        or (isinstance(cell, str) and cell.strip() == "")
     )
 
 

@@ -11,13 +11,22 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyomo.environ as pyo
 
 from jitopt.instance import Instance
 from jitopt.scenarios import ScenarioSet
 
 LARGE_GAP = 0.10  # a "feasible" plan this far from its bound gets a warning
 PLAN_FILES = {"orders.csv", "inventory.csv", "scenarios.csv", "outages.csv"}
-COST_COMPONENTS = ("purchase", "ordering", "contract", "holding", "shortage", "expedite", "terminal")
+COST_COMPONENTS = (
+    "purchase",
+    "ordering",
+    "contract",
+    "holding",
+    "shortage",
+    "expedite",
+    "terminal",
+)
 
 
 class Status(str, Enum):
@@ -159,8 +168,21 @@ def make_plan(
             + ("unknown" if gap is None else f"{gap:.1%}")
             + "): raise the time limit before acting on it"
         ]
-    order = ["instance", "status", "objective", "bound", "gap", "expected_cost", "cvar", "alpha",
-             "worst_case_cost", "costs", "fill_rate", "suppliers_used", "scenarios"]
+    order = [
+        "instance",
+        "status",
+        "objective",
+        "bound",
+        "gap",
+        "expected_cost",
+        "cvar",
+        "alpha",
+        "worst_case_cost",
+        "costs",
+        "fill_rate",
+        "suppliers_used",
+        "scenarios",
+    ]
     summary = {k: summary[k] for k in order} | {k: v for k, v in summary.items() if k not in order}
     return Plan(
         run.status,
@@ -184,8 +206,6 @@ def _gap(objective: float, bound: float) -> float:
 def model_size(model) -> dict:
     if model is None:
         return {}
-    import pyomo.environ as pyo
-
     variables = list(model.component_data_objects(pyo.Var, active=True))
     return {
         "variables": len(variables),
@@ -213,7 +233,9 @@ def price_orders(inst: Instance, orders: pd.DataFrame) -> pd.DataFrame:
     return orders
 
 
-def add_arrivals(inst: Instance, sc: ScenarioSet, orders: pd.DataFrame, inventory: pd.DataFrame) -> pd.DataFrame:
+def add_arrivals(
+    inst: Instance, sc: ScenarioSet, orders: pd.DataFrame, inventory: pd.DataFrame
+) -> pd.DataFrame:
     """``arrived``: pipeline plus orders whose supplier could ship in the order period."""
     sup_pos = {s: k for k, s in enumerate(inst.suppliers.index)}
     rows = []
@@ -223,16 +245,25 @@ def add_arrivals(inst: Instance, sc: ScenarioSet, orders: pd.DataFrame, inventor
         delivered = orders[sc.available[w][s_idx, t_idx]]
         if len(delivered):
             rows.append(
-                delivered.groupby(["item", "arrival_period"])["quantity"].sum().rename("q").reset_index()
+                delivered.groupby(["item", "arrival_period"])["quantity"]
+                .sum()
+                .rename("q")
+                .reset_index()
                 .assign(scenario=name)
             )
-    pipe = inst.pipeline.groupby(["item", "arrival_period"])["quantity"].sum().rename("q").reset_index()
+    pipe = (
+        inst.pipeline.groupby(["item", "arrival_period"])["quantity"]
+        .sum()
+        .rename("q")
+        .reset_index()
+    )
     for name in sc.names:
         rows.append(pipe.assign(scenario=name))
     arrived = (
         pd.concat(rows, ignore_index=True)
         .rename(columns={"arrival_period": "period"})
-        .groupby(["scenario", "item", "period"])["q"].sum()
+        .groupby(["scenario", "item", "period"])["q"]
+        .sum()
         if rows
         else pd.Series(dtype=float)
     )
@@ -242,15 +273,23 @@ def add_arrivals(inst: Instance, sc: ScenarioSet, orders: pd.DataFrame, inventor
     return inventory
 
 
-def scenario_costs(inst: Instance, sc: ScenarioSet, orders: pd.DataFrame, inventory: pd.DataFrame) -> pd.DataFrame:
+def scenario_costs(
+    inst: Instance, sc: ScenarioSet, orders: pd.DataFrame, inventory: pd.DataFrame
+) -> pd.DataFrame:
     """Cost of each scenario by component (SPEC §3), from the plan tables."""
     sup = inst.suppliers
     sup_pos = {s: k for k, s in enumerate(sup.index)}
-    ordering = float(
-        sup.loc[orders.drop_duplicates(["supplier", "period"])["supplier"], "order_cost"].sum()
-        + inst.offers.loc[list(zip(orders["supplier"], orders["item"])), "line_cost"].sum()
-    ) if len(orders) else 0.0
-    contract = float(sup.loc[orders["supplier"].unique(), "contract_cost"].sum()) if len(orders) else 0.0
+    ordering = (
+        float(
+            sup.loc[orders.drop_duplicates(["supplier", "period"])["supplier"], "order_cost"].sum()
+            + inst.offers.loc[list(zip(orders["supplier"], orders["item"])), "line_cost"].sum()
+        )
+        if len(orders)
+        else 0.0
+    )
+    contract = (
+        float(sup.loc[orders["supplier"].unique(), "contract_cost"].sum()) if len(orders) else 0.0
+    )
     value = (orders["quantity"] * orders["unit_cost"]).to_numpy()
     s_idx = orders["supplier"].map(sup_pos).to_numpy(int)
     t_idx = orders["period"].to_numpy(int) - 1
@@ -262,7 +301,11 @@ def scenario_costs(inst: Instance, sc: ScenarioSet, orders: pd.DataFrame, invent
     inv["shortage"] = inv["shortage_cost"] * inv[short_col]
     inv["expedite"] = inv["expedite_cost"].fillna(0.0) * inv["expedited"]
     last = inv["period"] == inst.periods
-    inv["terminal"] = np.where(last, inv["terminal_backlog_cost"] * inv[short_col], 0.0) if inst.shortage == "backlog" else 0.0
+    inv["terminal"] = (
+        np.where(last, inv["terminal_backlog_cost"] * inv[short_col], 0.0)
+        if inst.shortage == "backlog"
+        else 0.0
+    )
     per = inv.groupby("scenario")[["holding", "shortage", "expedite", "terminal"]].sum()
 
     rows = []
@@ -310,5 +353,9 @@ def add_dates(inst: Instance, frame: pd.DataFrame) -> pd.DataFrame:
     if dates is None or frame is None:
         return frame
     frame = frame.copy()
-    frame.insert(frame.columns.get_loc("period") + 1, "date", dates[frame["period"].to_numpy(int) - 1].strftime("%Y-%m-%d"))
+    frame.insert(
+        frame.columns.get_loc("period") + 1,
+        "date",
+        dates[frame["period"].to_numpy(int) - 1].strftime("%Y-%m-%d"),
+    )
     return frame

@@ -35,14 +35,18 @@ class ScenarioSet:
         return np.einsum("w,wst->st", self.probability, self.available)
 
 
-def make_scenarios(inst: Instance, count: int | None = None, seed: int | None = None) -> ScenarioSet:
+def make_scenarios(
+    inst: Instance, count: int | None = None, seed: int | None = None
+) -> ScenarioSet:
     """The scenarios of ``inst``: explicit, demand scenarios, sampled disruptions or deterministic.
 
     ``count`` and ``seed`` override ``[scenarios]`` of instance.toml (used only for sampling).
     """
     count = inst.sampling.count if count is None else count
     seed = inst.sampling.seed if seed is None else seed
-    risky = (inst.suppliers["disruption_prob"] > 0).any() or (inst.regions["disruption_prob"] > 0).any()
+    risky = (inst.suppliers["disruption_prob"] > 0).any() or (
+        inst.regions["disruption_prob"] > 0
+    ).any()
     by_scenario = "scenario" in inst.demand.columns
 
     if inst.scenarios is not None:
@@ -103,7 +107,9 @@ def demand_array(inst: Instance, names: list[str]) -> np.ndarray:
     T = inst.periods
     d = inst.demand
     if "scenario" in d.columns:
-        table = d.pivot_table(index=["scenario", "item"], columns="period", values="demand", aggfunc="sum")
+        table = d.pivot_table(
+            index=["scenario", "item"], columns="period", values="demand", aggfunc="sum"
+        )
         table = table.reindex(pd.MultiIndex.from_product([names, items]), columns=range(1, T + 1))
         return table.to_numpy(float).reshape(len(names), len(items), T)
     table = d.pivot_table(index="item", columns="period", values="demand", aggfunc="sum")
@@ -117,12 +123,16 @@ def sample_outages(inst: Instance, names: list[str], seed: int) -> pd.DataFrame:
     ``disruption_length`` periods. Uses its own seeded generator: same seed, same outages."""
     targets = [
         (str(r), float(p), int(n))
-        for r, p, n in zip(inst.regions.index, inst.regions["disruption_prob"], inst.regions["disruption_length"])
+        for r, p, n in zip(
+            inst.regions.index, inst.regions["disruption_prob"], inst.regions["disruption_length"]
+        )
         if p > 0
     ] + [
         (str(s), float(p), int(n))
         for s, p, n in zip(
-            inst.suppliers.index, inst.suppliers["disruption_prob"], inst.suppliers["disruption_length"]
+            inst.suppliers.index,
+            inst.suppliers["disruption_prob"],
+            inst.suppliers["disruption_length"],
         )
         if p > 0
     ]

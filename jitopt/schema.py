@@ -64,13 +64,22 @@ TABLES: dict[str, Table] = {
             True,
             (
                 Column("item", "name", "item (SKU) name"),
-                Column("holding_cost", meaning="per unit on hand at the end of a period [h]", **_cost),
+                Column(
+                    "holding_cost", meaning="per unit on hand at the end of a period [h]", **_cost
+                ),
                 Column(
                     "shortage_cost",
                     meaning="per unit backlogged at the end of a period, or per unit lost [b]",
                     **_cost,
                 ),
-                Column("initial_inventory", "float", "units on hand before period 1", False, 0.0, low=0.0),
+                Column(
+                    "initial_inventory",
+                    "float",
+                    "units on hand before period 1",
+                    False,
+                    0.0,
+                    low=0.0,
+                ),
                 Column(
                     "expedite_cost",
                     meaning="per unit bought on the spot market, same period; empty = no spot market [e]",
@@ -103,7 +112,12 @@ TABLES: dict[str, Table] = {
                     **_cost,
                 ),
                 Column(
-                    "capacity", "float", "units per period, all items together [K]", False, INF, low=0.0
+                    "capacity",
+                    "float",
+                    "units per period, all items together [K]",
+                    False,
+                    INF,
+                    low=0.0,
                 ),
                 Column(
                     "contract_cost",
@@ -142,7 +156,9 @@ TABLES: dict[str, Table] = {
             (
                 Column("supplier", "name", "supplier (from suppliers.csv)"),
                 Column("item", "name", "item (from items.csv)"),
-                Column("unit_cost", meaning="price per unit below the first price break [c]", **_cost),
+                Column(
+                    "unit_cost", meaning="price per unit below the first price break [c]", **_cost
+                ),
                 Column("moq", "float", "minimum quantity of a positive line", False, 0.0, low=0.0),
                 Column(
                     "lot_multiple",
@@ -153,7 +169,9 @@ TABLES: dict[str, Table] = {
                     low=0.0,
                     low_open=True,
                 ),
-                Column("max_order", "float", "max units per line", False, INF, low=0.0, low_open=True),
+                Column(
+                    "max_order", "float", "max units per line", False, INF, low=0.0, low_open=True
+                ),
                 Column(
                     "line_cost",
                     meaning="fixed cost of each (supplier, item, period) line",
@@ -183,7 +201,13 @@ TABLES: dict[str, Table] = {
             (
                 Column("supplier", "name", "supplier"),
                 Column("item", "name", "item"),
-                Column("min_qty", "float", "line quantity from which this price applies", low=0.0, low_open=True),
+                Column(
+                    "min_qty",
+                    "float",
+                    "line quantity from which this price applies",
+                    low=0.0,
+                    low_open=True,
+                ),
                 Column("unit_cost", meaning="price of every unit of the line", **_cost),
             ),
             key=("supplier", "item", "min_qty"),
@@ -249,7 +273,10 @@ def format_reference() -> str:
     for table in TABLES.values():
         need = "required" if table.required else "optional"
         lines += [f"### `{table.file}` ({need}): {table.meaning}", ""]
-        lines += ["| column | type | required | default | range | meaning |", "|---|---|---|---|---|---|"]
+        lines += [
+            "| column | type | required | default | range | meaning |",
+            "|---|---|---|---|---|---|",
+        ]
         for c in table.columns:
             default = "" if c.required else ("none" if c.default is None else f"{c.default:g}")
             lines.append(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -40,7 +40,6 @@ class Problem:
     model: pyo.ConcreteModel
     data: ModelData
     build_seconds: float = 0.0
-    warm_start: dict = field(default_factory=dict)
 
     def solve(
         self,
@@ -56,8 +55,10 @@ class Problem:
         (`jitopt.warmstart`); by default 0.5 for models with at least 1000 integer variables, else 0."""
         cfg = self.instance.solver
         time_limit = time_limit or cfg.time_limit or DEFAULT_TIME_LIMIT
-        mip_gap = DEFAULT_MIP_GAP if mip_gap is None and cfg.mip_gap is None else (
-            mip_gap if mip_gap is not None else cfg.mip_gap
+        mip_gap = (
+            DEFAULT_MIP_GAP
+            if mip_gap is None and cfg.mip_gap is None
+            else (mip_gap if mip_gap is not None else cfg.mip_gap)
         )
         if warm_start is None:
             integers = sum(1 for v in self.model.component_data_objects(pyo.Var) if v.is_integer())
@@ -71,7 +72,11 @@ class Problem:
 
 
 def build(
-    instance: Instance, scenarios: ScenarioSet | None = None, *, count: int | None = None, seed: int | None = None
+    instance: Instance,
+    scenarios: ScenarioSet | None = None,
+    *,
+    count: int | None = None,
+    seed: int | None = None,
 ) -> Problem:
     """Make the scenarios (unless given) and build the model."""
     start = time.perf_counter()
@@ -95,7 +100,12 @@ def solve(
 
 
 def run_highs(
-    model, time_limit: float, mip_gap: float, threads: int | None, tee: bool, warm_start: float = 0.0
+    model,
+    time_limit: float,
+    mip_gap: float,
+    threads: int | None,
+    tee: bool,
+    warm_start: float = 0.0,
 ) -> SolverRun:
     """Solve with HiGHS (in memory, via highspy) and map the outcome to a `Status`.
 
@@ -109,8 +119,13 @@ def run_highs(
     if warm_start > 0:
         heuristic = set_mip_start(opt, model, warm_start * time_limit, threads)
     remaining = max(time_limit - (time.perf_counter() - start), 0.5)
-    options = dict(time_limit=remaining, rel_gap=mip_gap, tee=tee, load_solutions=False,
-                   raise_exception_on_nonoptimal_result=False)
+    options = dict(
+        time_limit=remaining,
+        rel_gap=mip_gap,
+        tee=tee,
+        load_solutions=False,
+        raise_exception_on_nonoptimal_result=False,
+    )
     if threads:
         options["threads"] = threads
     res = opt.solve(model, **options)
@@ -143,7 +158,14 @@ def run_highs(
     bound = None if bound is None or not math.isfinite(bound) else float(bound)
     version = ".".join(str(v) for v in opt.version())
     return SolverRun(
-        status, objective, bound, seconds, f"highs {version}", time_limit, mip_gap, heuristic=heuristic
+        status,
+        objective,
+        bound,
+        seconds,
+        f"highs {version}",
+        time_limit,
+        mip_gap,
+        heuristic=heuristic,
     )
 
 
@@ -168,7 +190,9 @@ def extract(m, data: ModelData) -> tuple[pd.DataFrame, pd.DataFrame]:
     if inst.shortage == "backlog":
         inv["backlog"] = _clean(_values(m.backlog, keys))
     else:
-        inv["lost"] = _clean(np.array([m.lost[k].value or 0.0 if k in m.LOST_KEYS else 0.0 for k in keys]))
+        inv["lost"] = _clean(
+            np.array([m.lost[k].value or 0.0 if k in m.LOST_KEYS else 0.0 for k in keys])
+        )
     inv["expedited"] = _clean(
         np.array([(m.spot[k].value or 0.0) if k in m.SPOT_KEYS else 0.0 for k in keys])
     )

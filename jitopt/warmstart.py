@@ -19,7 +19,11 @@ def integer_columns(opt, model) -> np.ndarray:
     """HiGHS column indices of the model's integer variables (binaries included)."""
     col = opt._pyomo_var_to_solver_var_map  # Pyomo's persistent HiGHS keeps this map
     return np.array(
-        [col[id(v)] for v in model.component_data_objects(pyo.Var) if v.is_integer() and not v.fixed],
+        [
+            col[id(v)]
+            for v in model.component_data_objects(pyo.Var)
+            if v.is_integer() and not v.fixed
+        ],
         dtype=np.int32,
     )
 

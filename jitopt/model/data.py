@@ -86,9 +86,7 @@ def prepare(inst: Instance, sc: ScenarioSet) -> ModelData:
                 w_lines.append(line)
 
     used_periods = {(s, t) for s, _, t in lines}
-    y_keys = sorted(
-        (s, t) for s, t in used_periods if sup.at[s, "order_cost"] > 0
-    )
+    y_keys = sorted((s, t) for s, t in used_periods if sup.at[s, "order_cost"] > 0)
     with_lines = {s for s, _, _ in lines}
     z_suppliers = [
         s
@@ -152,7 +150,9 @@ def useful_quantity(inst: Instance, sc: ScenarioSet) -> np.ndarray:
     return np.maximum(suffix_max.max(axis=0), 0.0)
 
 
-def price_tiers(moq: float, base_cost: float, breaks: list[tuple[float, float]], u: float) -> list[Tier]:
+def price_tiers(
+    moq: float, base_cost: float, breaks: list[tuple[float, float]], u: float
+) -> list[Tier]:
     """Tiers of an all-units discount, cut to the line bound ``u`` and to the MOQ. Tier k covers
     [min_k, min_{k+1}]: a quantity that reaches min_{k+1} may always take the cheaper tier k+1, so
     the upper limit is valid (prices fall with quantity, checked on input)."""

@@ -18,10 +18,14 @@ def add_inventory_variables(m: pyo.ConcreteModel, data: ModelData) -> None:
     if inst.shortage == "backlog":
         m.backlog = pyo.Var(m.SCEN, within=pyo.NonNegativeReals)
     else:
-        demand = {(w, i, t): float(sc.demand[w, item_pos[i], t - 1]) for w, i, t in data.scenario_keys}
+        demand = {
+            (w, i, t): float(sc.demand[w, item_pos[i], t - 1]) for w, i, t in data.scenario_keys
+        }
         lost_keys = [k for k in data.scenario_keys if demand[k] > 0]
         m.LOST_KEYS = pyo.Set(initialize=lost_keys, dimen=3, ordered=True)
-        m.lost = pyo.Var(m.LOST_KEYS, within=pyo.NonNegativeReals, bounds=lambda m, *k: (0, demand[k]))
+        m.lost = pyo.Var(
+            m.LOST_KEYS, within=pyo.NonNegativeReals, bounds=lambda m, *k: (0, demand[k])
+        )
     spot = set(inst.items.index[inst.items["expedite_cost"].notna()])
     m.SPOT_KEYS = pyo.Set(
         initialize=[k for k in data.scenario_keys if k[1] in spot], dimen=3, ordered=True

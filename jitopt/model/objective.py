@@ -63,7 +63,11 @@ def add_objective(m: pyo.ConcreteModel, data: ModelData) -> None:
     fixed = fixed_cost(m, data)
     expected = (
         fixed
-        + sum(data.avail_prob[s, t] * purchase[s, i, t] for s, i, t in data.lines if data.avail_prob[s, t] > 0)
+        + sum(
+            data.avail_prob[s, t] * purchase[s, i, t]
+            for s, i, t in data.lines
+            if data.avail_prob[s, t] > 0
+        )
         + sum(float(p) * op for p, op in zip(sc.probability, operating))
     )
     m.expected_cost = pyo.Expression(expr=expected)
@@ -84,13 +88,22 @@ def add_cvar(m, data: ModelData, fixed, purchase: dict, operating: list) -> None
 
     def scenario_cost(w):
         avail = sc.available[w]
-        return fixed + sum(purchase[ln] for ln in data.lines if avail[sup_pos[ln[0]], ln[2] - 1]) + operating[w]
+        return (
+            fixed
+            + sum(purchase[ln] for ln in data.lines if avail[sup_pos[ln[0]], ln[2] - 1])
+            + operating[w]
+        )
 
     m.eta = pyo.Var(within=pyo.Reals)
     m.cvar_excess = pyo.Var(W, within=pyo.NonNegativeReals)
-    m.cvar_excess_def = pyo.Constraint(W, rule=lambda m, w: m.cvar_excess[w] >= scenario_cost(w) - m.eta)
+    m.cvar_excess_def = pyo.Constraint(
+        W, rule=lambda m, w: m.cvar_excess[w] >= scenario_cost(w) - m.eta
+    )
     alpha, lam = inst.risk.alpha, inst.risk.weight
     m.cvar = pyo.Expression(
-        expr=m.eta + sum(float(p) * m.cvar_excess[w] for w, p in zip(W, sc.probability)) / (1 - alpha)
+        expr=m.eta
+        + sum(float(p) * m.cvar_excess[w] for w, p in zip(W, sc.probability)) / (1 - alpha)
     )
-    m.total_cost = pyo.Objective(expr=(1 - lam) * m.expected_cost + lam * m.cvar, sense=pyo.minimize)
+    m.total_cost = pyo.Objective(
+        expr=(1 - lam) * m.expected_cost + lam * m.cvar, sense=pyo.minimize
+    )

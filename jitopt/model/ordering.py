@@ -15,7 +15,9 @@ def add_order_variables(m: pyo.ConcreteModel, data: ModelData) -> None:
     .. math:: 0 \le x_{s,i,t} \le U_{s,i,t}
     """
     m.LINES = pyo.Set(initialize=data.lines, dimen=3, ordered=True)
-    m.x = pyo.Var(m.LINES, within=pyo.NonNegativeReals, bounds=lambda m, s, i, t: (0, data.bound[s, i, t]))
+    m.x = pyo.Var(
+        m.LINES, within=pyo.NonNegativeReals, bounds=lambda m, s, i, t: (0, data.bound[s, i, t])
+    )
     m.W_LINES = pyo.Set(initialize=data.w_lines, dimen=3, ordered=True)
     m.w = pyo.Var(m.W_LINES, within=pyo.Binary)
     m.Y_KEYS = pyo.Set(initialize=data.y_keys, dimen=2, ordered=True)
@@ -63,15 +65,21 @@ def add_price_tiers(m: pyo.ConcreteModel, data: ModelData) -> None:
     keys = [(s, i, t, tier.k) for (s, i, t), tiers in data.tiers.items() for tier in tiers]
     tier_of = {(s, i, t, tier.k): tier for (s, i, t), tiers in data.tiers.items() for tier in tiers}
     m.TIER_KEYS = pyo.Set(initialize=keys, dimen=4, ordered=True)
-    m.q = pyo.Var(m.TIER_KEYS, within=pyo.NonNegativeReals, bounds=lambda m, *k: (0, tier_of[k].high))
+    m.q = pyo.Var(
+        m.TIER_KEYS, within=pyo.NonNegativeReals, bounds=lambda m, *k: (0, tier_of[k].high)
+    )
     m.v = pyo.Var(m.TIER_KEYS, within=pyo.Binary)
     m.price_tier_split = pyo.Constraint(
         list(data.tiers),
-        rule=lambda m, s, i, t: m.x[s, i, t] == sum(m.q[s, i, t, tr.k] for tr in data.tiers[s, i, t]),
+        rule=lambda m, s, i, t: (
+            m.x[s, i, t] == sum(m.q[s, i, t, tr.k] for tr in data.tiers[s, i, t])
+        ),
     )
     m.price_tier_select = pyo.Constraint(
         list(data.tiers),
-        rule=lambda m, s, i, t: sum(m.v[s, i, t, tr.k] for tr in data.tiers[s, i, t]) == m.w[s, i, t],
+        rule=lambda m, s, i, t: (
+            sum(m.v[s, i, t, tr.k] for tr in data.tiers[s, i, t]) == m.w[s, i, t]
+        ),
     )
     m.price_tier_min = pyo.Constraint(
         [k for k in keys if tier_of[k].low > 0],
@@ -117,6 +125,7 @@ def add_supplier_contract_link(m: pyo.ConcreteModel, data: ModelData) -> None:
     if y_keys:
         m.supplier_contract_link = pyo.Constraint(y_keys, rule=lambda m, s, t: m.y[s, t] <= m.z[s])
     if other:
+
         def rule(m, s, i, t):
             if (s, i, t) in m.W_LINES:
                 return m.w[s, i, t] <= m.z[s]
