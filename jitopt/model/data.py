@@ -53,6 +53,7 @@ def prepare(inst: Instance, sc: ScenarioSet) -> ModelData:
     sup_pos = {s: k for k, s in enumerate(suppliers)}
 
     useful = useful_quantity(inst, sc)  # (I, T) by arrival period
+    can_ship = sc.available.any(axis=0)  # (S, T)
     breaks = {
         key: list(zip(g["min_qty"], g["unit_cost"]))
         for key, g in inst.price_breaks.groupby(["supplier", "item"], sort=False)
@@ -69,6 +70,8 @@ def prepare(inst: Instance, sc: ScenarioSet) -> ModelData:
         offer_breaks = breaks.get((s, i), [])
         floor_qty = max([offer["moq"]] + [q for q, _ in offer_breaks])
         for t in range(1, T - lead + 1):
+            if not can_ship[sup_pos[s], t - 1]:
+                continue  # never delivered in any scenario: it could only cost fixed costs
             need = max(useful[item_pos[i], t + lead - 1], floor_qty)
             if has_lot:
                 need = math.ceil(need / lot - 1e-9) * lot
