@@ -641,8 +641,9 @@ def test_time_limit_cli_exit_code(tmp_path, limit):
 def test_no_line_where_the_supplier_is_down_in_every_scenario():
     # S is down in period 1 of both scenarios, so an order placed in period 1 can never arrive:
     # the model has no such line, and the demand of period 1 (lead time 0) is backlogged to period 2.
-    # Cost: backlog 4 x 1 (period 1) + purchase 2 x 8 in both scenarios = 20.
-    items = pd.DataFrame({"item": ["A"], "holding_cost": [1.0], "shortage_cost": [1.0]})
+    # Cost: backlog 4 x 5 (period 1) + purchase 2 x 8 in both scenarios = 36 (ordering nothing:
+    # backlog 4 x 5 + 8 x 5 + terminal 8 x 5 = 100).
+    items = pd.DataFrame({"item": ["A"], "holding_cost": [1.0], "shortage_cost": [5.0]})
     suppliers = pd.DataFrame({"supplier": ["S"], "region": ["R"], "lead_time": [0]})
     offers = pd.DataFrame({"supplier": ["S"], "item": ["A"], "unit_cost": [2.0]})
     demand = pd.DataFrame({"item": ["A", "A"], "period": [1, 2], "demand": [4.0, 4.0]})
@@ -655,5 +656,5 @@ def test_no_line_where_the_supplier_is_down_in_every_scenario():
     problem = jitopt.build(inst)
     assert list(problem.model.x) == [("S", "A", 2)]
     plan = problem.solve(mip_gap=1e-9)
-    assert plan.objective == pytest.approx(20.0)
+    assert plan.objective == pytest.approx(36.0)
     assert orders(plan) == [("S", "A", 2, 8.0)]
