@@ -16,10 +16,7 @@ from jitopt.scenarios import ScenarioSet
 def least_stock(inst: Instance, sc: ScenarioSet) -> np.ndarray:
     """The least on-hand stock any plan can have, per (scenario, item, period): nothing ordered,
     nothing bought on the spot, as much demand served as possible."""
-    items = {i: k for k, i in enumerate(inst.items.index)}
-    pipe = np.zeros((len(items), inst.periods))
-    for row in inst.pipeline.itertuples(index=False):
-        pipe[items[row.item], row.arrival_period - 1] += row.quantity
+    pipe = inst.pipeline_arrivals()
     stock = np.empty_like(sc.demand)
     level = np.broadcast_to(inst.items["initial_inventory"].to_numpy(float), sc.demand.shape[:2])
     for t in range(inst.periods):

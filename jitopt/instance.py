@@ -73,6 +73,14 @@ class Instance:
     def has_dates(self) -> bool:
         return self.start is not None and self.freq is not None
 
+    def pipeline_arrivals(self) -> np.ndarray:
+        """Units of pipeline.csv arriving per (item, period), shape (I, T), items in ``items`` order."""
+        pos = {i: k for k, i in enumerate(self.items.index)}
+        arrivals = np.zeros((len(pos), self.periods))
+        for row in self.pipeline.itertuples(index=False):
+            arrivals[pos[row.item], row.arrival_period - 1] += row.quantity
+        return arrivals
+
     def period_dates(self) -> pd.DatetimeIndex | None:
         """Date of each period 1..T, when the instance has ``start`` and ``freq``."""
         if not self.has_dates:

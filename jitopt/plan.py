@@ -233,16 +233,22 @@ def price_orders(inst: Instance, orders: pd.DataFrame) -> pd.DataFrame:
     return orders
 
 
+def delivered_mask(inst: Instance, sc: ScenarioSet, orders: pd.DataFrame) -> np.ndarray:
+    """mask[w, k]: order row k is delivered in scenario w (its supplier can ship in the order period)."""
+    sup_pos = {s: k for k, s in enumerate(inst.suppliers.index)}
+    s_idx = orders["supplier"].map(sup_pos).to_numpy(int)
+    t_idx = orders["period"].to_numpy(int) - 1
+    return sc.available[:, s_idx, t_idx]
+
+
 def add_arrivals(
     inst: Instance, sc: ScenarioSet, orders: pd.DataFrame, inventory: pd.DataFrame
 ) -> pd.DataFrame:
     """``arrived``: pipeline plus orders whose supplier could ship in the order period."""
-    sup_pos = {s: k for k, s in enumerate(inst.suppliers.index)}
+    mask = delivered_mask(inst, sc, orders)
     rows = []
-    s_idx = orders["supplier"].map(sup_pos).to_numpy(int)
-    t_idx = orders["period"].to_numpy(int) - 1
     for w, name in enumerate(sc.names):
-        delivered = orders[sc.available[w][s_idx, t_idx]]
+        delivered = orders[mask[w]]
         if len(delivered):
             rows.append(
                 delivered.groupby(["item", "arrival_period"])["quantity"]
@@ -278,7 +284,6 @@ def scenario_costs(
 ) -> pd.DataFrame:
     """Cost of each scenario by component (SPEC §3), from the plan tables."""
     sup = inst.suppliers
-    sup_pos = {s: k for k, s in enumerate(sup.index)}
     ordering = (
         float(
             sup.loc[orders.drop_duplicates(["supplier", "period"])["supplier"], "order_cost"].sum()
@@ -291,8 +296,7 @@ def scenario_costs(
         float(sup.loc[orders["supplier"].unique(), "contract_cost"].sum()) if len(orders) else 0.0
     )
     value = (orders["quantity"] * orders["unit_cost"]).to_numpy()
-    s_idx = orders["supplier"].map(sup_pos).to_numpy(int)
-    t_idx = orders["period"].to_numpy(int) - 1
+    mask = delivered_mask(inst, sc, orders)
 
     items = inst.items
     inv = inventory.join(items, on="item")
@@ -310,11 +314,10 @@ def scenario_costs(
 
     rows = []
     for w, name in enumerate(sc.names):
-        delivered = sc.available[w][s_idx, t_idx] if len(orders) else np.zeros(0, bool)
         row = {
             "scenario": name,
             "probability": float(sc.probability[w]),
-            "purchase": float(value[delivered].sum()),
+            "purchase": float(value[mask[w]].sum()),
             "ordering": ordering,
             "contract": contract,
         }

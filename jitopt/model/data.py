@@ -137,16 +137,11 @@ def useful_quantity(inst: Instance, sc: ScenarioSet) -> np.ndarray:
     arrived by t)^+ (backlog carries over, so demand before a counts). Lost sales: max over scenarios
     of demand from a to T (lost demand cannot be served later). Proof in models/formulation.md.
     """
-    items = list(inst.items.index)
     d = sc.demand  # (W, I, T)
     if inst.shortage == "lost":
         suffix = np.flip(np.cumsum(np.flip(d, axis=2), axis=2), axis=2)
         return suffix.max(axis=0)
-    T = inst.periods
-    pipe = np.zeros((len(items), T))
-    pos = {i: k for k, i in enumerate(items)}
-    for row in inst.pipeline.itertuples(index=False):
-        pipe[pos[row.item], row.arrival_period - 1] += row.quantity
+    pipe = inst.pipeline_arrivals()
     init = inst.items["initial_inventory"].to_numpy(float)[:, None]
     net = np.cumsum(d, axis=2) - init[None] - np.cumsum(pipe, axis=1)[None]  # (W, I, T)
     suffix_max = np.flip(np.maximum.accumulate(np.flip(net, axis=2), axis=2), axis=2)
