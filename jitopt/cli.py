@@ -76,16 +76,16 @@ def main() -> None:
 )
 @click.option("--seed", type=int, help="Seed for scenario sampling [instance.toml].")
 @click.option(
-    "--warm-start",
-    type=click.FloatRange(0, 0.9),
-    help="Share of the time limit for the MIP-start heuristic [0.5 on models with >= 1000 "
-    "integer variables, else 0].",
+    "--heuristic/--no-heuristic",
+    default=None,
+    help="Run the relax-and-fix / fix-and-optimize heuristic next to HiGHS [on for models with "
+    ">= 1000 integer variables].",
 )
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
 @click.option("--log", is_flag=True, help="Show the solver log.")
 @click.option("--debug", is_flag=True, help="Show tracebacks.")
 def solve(
-    instance_dir, out_dir, time_limit, mip_gap, threads, count, seed, warm_start, quiet, log, debug
+    instance_dir, out_dir, time_limit, mip_gap, threads, count, seed, heuristic, quiet, log, debug
 ):
     """Solve the instance in INSTANCE_DIR and write the plan.
 
@@ -101,7 +101,7 @@ def solve(
         inst = read_instance(instance_dir)
         problem = build(inst, count=count, seed=seed)
         plan = problem.solve(
-            time_limit=time_limit, mip_gap=mip_gap, threads=threads, tee=log, warm_start=warm_start
+            time_limit=time_limit, mip_gap=mip_gap, threads=threads, tee=log, heuristic=heuristic
         )
         if plan.status == Status.INFEASIBLE:
             plan.summary["conflicts"] = explain_infeasible(inst, problem.scenarios)

@@ -52,7 +52,7 @@ class SolverRun:
     time_limit: float
     mip_gap: float
     build_seconds: float = 0.0
-    heuristic: float | None = None  # objective of the MIP start, when one was used
+    heuristic: dict | None = None  # what jitopt.heuristic found, when it ran
 
 
 @dataclass(eq=False)
@@ -134,7 +134,7 @@ def make_plan(
         },
         "solver": run.solver,
         "options": {"time_limit": run.time_limit, "mip_gap": run.mip_gap},
-        "mip_start_objective": run.heuristic,
+        "heuristic": run.heuristic,
     }
     if not run.status.has_plan:
         return Plan(run.status, summary, instance=inst, model=model)

@@ -6,24 +6,23 @@ import math
 import time
 from dataclasses import dataclass
 
+import highspy
 import numpy as np
 import pandas as pd
 import pyomo.environ as pyo
 from pyomo.contrib.solver.common.factory import SolverFactory
-from pyomo.contrib.solver.common.results import SolutionStatus, TerminationCondition
 
 from jitopt.instance import Instance
 from jitopt.model import ModelData, build_model
 from jitopt.plan import Plan, SolverRun, Status, make_plan
 from jitopt.scenarios import ScenarioSet, make_scenarios
-from jitopt.warmstart import set_mip_start
+from jitopt.heuristic import Heuristic, Incumbent, item_groups
 
 DEFAULT_TIME_LIMIT = 60.0
 DEFAULT_MIP_GAP = 1e-4
-# A MIP start pays off on large models, where HiGHS alone can spend the whole time limit at the root
-# node with only a poor plan (benchmarks/README.md); small models solve faster without it.
-WARM_START_MIN_INTEGERS = 1000
-WARM_START_SHARE = 0.5
+# The heuristic pays off on large models, where HiGHS alone can spend the whole time limit at the
+# root node with only a poor plan (benchmarks/README.md); small models solve faster without it.
+HEURISTIC_MIN_INTEGERS = 1000
 
 
 class SolveError(RuntimeError):
@@ -47,12 +46,12 @@ class Problem:
         mip_gap: float | None = None,
         threads: int | None = None,
         tee: bool = False,
-        warm_start: float | None = None,
+        heuristic: bool | None = None,
     ) -> Plan:
         """Solve with HiGHS and return the `Plan`. Options default to instance.toml's [solver].
 
-        ``warm_start`` is the share of the time limit spent on a MIP-start heuristic
-        (`jitopt.warmstart`); by default 0.5 for models with at least 1000 integer variables, else 0."""
+        ``heuristic`` runs `jitopt.heuristic` next to HiGHS; by default on for models with at
+        least 1000 integer variables."""
         cfg = self.instance.solver
         time_limit = time_limit or cfg.time_limit or DEFAULT_TIME_LIMIT
         mip_gap = (
@@ -60,10 +59,10 @@ class Problem:
             if mip_gap is None and cfg.mip_gap is None
             else (mip_gap if mip_gap is not None else cfg.mip_gap)
         )
-        if warm_start is None:
+        if heuristic is None:
             integers = sum(1 for v in self.model.component_data_objects(pyo.Var) if v.is_integer())
-            warm_start = WARM_START_SHARE if integers >= WARM_START_MIN_INTEGERS else 0.0
-        run = run_highs(self.model, time_limit, mip_gap, threads, tee, warm_start)
+            heuristic = integers >= HEURISTIC_MIN_INTEGERS
+        run = run_highs(self.model, time_limit, mip_gap, threads, tee, heuristic)
         run.build_seconds = self.build_seconds
         if run.status in (Status.INFEASIBLE, Status.NO_SOLUTION):
             return make_plan(self.instance, self.scenarios, None, None, run, self.model)
@@ -105,68 +104,123 @@ def run_highs(
     mip_gap: float,
     threads: int | None,
     tee: bool,
-    warm_start: float = 0.0,
+    heuristic: bool = False,
 ) -> SolverRun:
-    """Solve with HiGHS (in memory, via highspy) and map the outcome to a `Status`.
+    """Solve with HiGHS (in memory, via Pyomo's highspy interface) and map the outcome to a
+    `Status`; load the plan into the model's variables.
 
-    ``warm_start`` is the share of the time limit given to the MIP-start heuristic of
-    `jitopt.warmstart` (0: none)."""
+    With ``heuristic``, `jitopt.heuristic` runs in a second thread and hands its plans to HiGHS;
+    the better of HiGHS's and the heuristic's final plans is kept, and the bound is HiGHS's."""
     opt = SolverFactory("highs")
     if not opt.available():
         raise SolveError("HiGHS is not available: install highspy (pip install highspy)")
     start = time.perf_counter()
-    heuristic = None
-    if warm_start > 0:
-        heuristic = set_mip_start(opt, model, warm_start * time_limit, threads)
-    remaining = max(time_limit - (time.perf_counter() - start), 0.5)
-    options = dict(
-        time_limit=remaining,
-        rel_gap=mip_gap,
-        tee=tee,
-        load_solutions=False,
-        raise_exception_on_nonoptimal_result=False,
-    )
+    opt.set_instance(model)
+    h = opt._solver_model  # the highspy.Highs that Pyomo built
     if threads:
-        options["threads"] = threads
-    res = opt.solve(model, **options)
+        h.resetGlobalScheduler(True)  # the thread count is fixed when HiGHS first starts threads
+        h.setOptionValue("threads", int(threads))
+    h.setOptionValue("output_flag", bool(tee))
+    h.setOptionValue("mip_rel_gap", float(mip_gap))
+    h.setOptionValue("time_limit", max(time_limit - (time.perf_counter() - start), 0.5))
+
+    worker = incumbent = None
+    if heuristic:
+        joint, groups = item_groups(opt, model)
+        if groups:
+            incumbent = Incumbent(start=start)
+            worker = Heuristic(h, joint, groups, incumbent, deadline=start + time_limit)
+            h.cbMipUserSolution.subscribe(_give_incumbent, incumbent)
+            worker.start()
+    try:
+        h.run()
+    finally:
+        if worker is not None:
+            worker.stop()
+            worker.join()
     seconds = time.perf_counter() - start
-    tc, ss = res.termination_condition, res.solution_status
-    has_solution = ss in (SolutionStatus.optimal, SolutionStatus.feasible)
-    if tc in (TerminationCondition.provenInfeasible, TerminationCondition.infeasibleOrUnbounded):
+    if worker is not None and worker.error is not None:
+        raise SolveError(f"the heuristic failed: {worker.error!r}") from worker.error
+
+    info, model_status = h.getInfo(), h.getModelStatus()
+    has_solution = info.primal_solution_status == 2
+    objective = info.objective_function_value if has_solution else None
+    values = np.asarray(h.getSolution().col_value) if has_solution else None
+    source = "highs"
+    if incumbent is not None and incumbent.solution is not None:
+        if objective is None or incumbent.value < objective - 1e-9 * max(1.0, abs(objective)):
+            objective, values, has_solution, source = incumbent.value, incumbent.solution, True, "heuristic"
+
+    M = highspy.HighsModelStatus
+    if model_status in (M.kInfeasible, M.kUnboundedOrInfeasible):
         status = Status.INFEASIBLE
-    elif has_solution and tc == TerminationCondition.convergenceCriteriaSatisfied:
+    elif model_status == M.kOptimal and has_solution:
         status = Status.OPTIMAL
-    elif has_solution and tc in (
-        TerminationCondition.maxTimeLimit,
-        TerminationCondition.iterationLimit,
-        TerminationCondition.interrupted,
-        TerminationCondition.objectiveLimit,
-    ):
-        status = Status.FEASIBLE
-    elif not has_solution and tc in (
-        TerminationCondition.maxTimeLimit,
-        TerminationCondition.iterationLimit,
-        TerminationCondition.interrupted,
-    ):
-        status = Status.NO_SOLUTION
+    elif model_status in _LIMITS:
+        status = Status.FEASIBLE if has_solution else Status.NO_SOLUTION
     else:
-        raise SolveError(f"HiGHS stopped with termination {tc.name} and solution status {ss.name}")
-    if has_solution:
-        res.solution_loader.load_vars()
-    objective = res.incumbent_objective if has_solution else None
-    bound = res.objective_bound
-    bound = None if bound is None or not math.isfinite(bound) else float(bound)
+        raise SolveError(f"HiGHS stopped with status {h.modelStatusToString(model_status)}")
+
+    bound = None
+    if status == Status.OPTIMAL and info.mip_node_count < 0:  # an LP: its optimum is the bound
+        bound = objective
+    elif status in (Status.OPTIMAL, Status.FEASIBLE) and math.isfinite(info.mip_dual_bound):
+        bound = float(info.mip_dual_bound)
+    if status == Status.OPTIMAL and source == "heuristic":
+        status = _status_for_gap(objective, bound, mip_gap)
+    if has_solution and status.has_plan:
+        _load(opt, model, values)
     version = ".".join(str(v) for v in opt.version())
-    return SolverRun(
-        status,
-        objective,
-        bound,
-        seconds,
-        f"highs {version}",
-        time_limit,
-        mip_gap,
-        heuristic=heuristic,
+    run = SolverRun(
+        status, objective, bound, seconds, f"highs {version}", time_limit, mip_gap
     )
+    if incumbent is not None:
+        run.heuristic = {
+            "plans": [{"seconds": t, "objective": v} for t, v in incumbent.history],
+            "final_plan_from": source,
+        }
+    return run
+
+
+_LIMITS = (
+    highspy.HighsModelStatus.kTimeLimit,
+    highspy.HighsModelStatus.kIterationLimit,
+    highspy.HighsModelStatus.kSolutionLimit,
+    highspy.HighsModelStatus.kInterrupt,
+    highspy.HighsModelStatus.kObjectiveBound,
+    highspy.HighsModelStatus.kObjectiveTarget,
+)
+
+
+def _status_for_gap(objective: float, bound: float | None, mip_gap: float) -> Status:
+    """OPTIMAL when the plan is within the requested gap of the bound, else FEASIBLE."""
+    if bound is None:
+        return Status.FEASIBLE
+    gap = (objective - bound) / max(abs(objective), 1e-9)
+    return Status.OPTIMAL if gap <= mip_gap + 1e-12 else Status.FEASIBLE
+
+
+def _give_incumbent(event) -> None:
+    """HiGHS's user-solution callback: hand over the heuristic's plan when it is better."""
+    incumbent: Incumbent = event.user_data
+    with incumbent.lock:
+        if incumbent.given or incumbent.solution is None:
+            return
+        current = event.data_out.objective_function_value
+        if math.isfinite(current) and incumbent.value >= current:
+            return
+        event.data_in.user_has_solution = True
+        event.data_in.user_solution[:] = incumbent.solution
+        incumbent.given = True
+
+
+def _load(opt, model, values: np.ndarray) -> None:
+    """Set every Pyomo variable that HiGHS knows to its value in ``values``."""
+    col = opt._pyomo_var_to_solver_var_map
+    for v in model.component_data_objects(pyo.Var, descend_into=True):
+        k = col.get(id(v))
+        if k is not None:
+            v.set_value(float(values[k]), skip_validation=True)
 
 
 def _values(var, keys) -> np.ndarray:

@@ -147,14 +147,45 @@ def test_write_generated_refuses_a_full_directory_and_removes_stale_tables(tmp_p
     jitopt.read_instance(tmp_path)
 
 
-def test_mip_start_heuristic_keeps_the_optimum(checked):
-    """The warm start only changes where HiGHS starts: the proven optimum is the same."""
+def test_heuristic_keeps_the_optimum(checked):
+    """The heuristic only adds plans to HiGHS's search: the proven optimum is the same."""
     tables = generate(items=5, suppliers=3, regions=2, periods=6, seed=4)
     config = tables.pop("config")
     inst = jitopt.Instance.from_frames(config, **tables)
-    cold = jitopt.build(inst).solve(mip_gap=1e-9, warm_start=0.0)
-    warm = checked(jitopt.build(inst).solve(mip_gap=1e-9, time_limit=30, warm_start=0.3))
+    cold = jitopt.build(inst).solve(mip_gap=1e-9, heuristic=False)
+    warm = checked(jitopt.build(inst).solve(mip_gap=1e-9, time_limit=30, heuristic=True))
     assert cold.status == warm.status == jitopt.Status.OPTIMAL
-    assert warm.summary["mip_start_objective"] is not None
-    assert warm.summary["mip_start_objective"] >= warm.objective - 1e-6
+    assert cold.summary["heuristic"] is None
+    plans = warm.summary["heuristic"]["plans"]
+    assert all(p["objective"] >= warm.objective - 1e-6 for p in plans)
     assert warm.objective == pytest.approx(cold.objective, rel=1e-9)
+
+
+def test_heuristic_plans_are_valid_plans(checked):
+    """Every plan the heuristic hands over is feasible with the cost it claims: load its final
+    plan into the model alone (no HiGHS run) and let the independent checker recompute it."""
+    import time
+
+    from pyomo.contrib.solver.common.factory import SolverFactory
+
+    from jitopt.heuristic import Heuristic, Incumbent, item_groups
+    from jitopt.plan import SolverRun, make_plan
+    from jitopt.solve import _load, extract
+
+    tables = generate(items=12, suppliers=4, regions=2, periods=10, seed=7)
+    config = tables.pop("config")
+    problem = jitopt.build(jitopt.Instance.from_frames(config, **tables))
+    opt = SolverFactory("highs")
+    opt.set_instance(problem.model)
+    joint, groups = item_groups(opt, problem.model, group_columns=40)
+    assert len(groups) >= 3  # the heuristic really works group by group here
+    incumbent = Incumbent()
+    worker = Heuristic(opt._solver_model, joint, groups, incumbent, time.perf_counter() + 20)
+    worker.run()
+    assert worker.error is None and incumbent.solution is not None
+    assert [v for _, v in incumbent.history] == sorted((v for _, v in incumbent.history), reverse=True)
+    _load(opt, problem.model, incumbent.solution)
+    orders, inventory = extract(problem.model, problem.data)
+    run = SolverRun(jitopt.Status.FEASIBLE, incumbent.value, None, 1.0, "heuristic", 20, 1e-4)
+    plan = checked(make_plan(problem.instance, problem.scenarios, orders, inventory, run))
+    assert plan.objective == pytest.approx(incumbent.value, rel=1e-6)

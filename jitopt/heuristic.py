@@ -1,0 +1,194 @@
+"""A primal heuristic that runs next to HiGHS: relax-and-fix, then fix-and-optimize over item groups.
+
+On large models with MOQs and capacities HiGHS can spend the whole time limit in the cut rounds of
+its root node, where its own heuristics hardly run, and return a plan that orders almost nothing
+(benchmarks/README.md). This module finds good plans in a second thread while HiGHS proves its bound
+in the first, and hands every better plan to HiGHS through its user-solution callback.
+
+The heuristic works on a copy of the HiGHS model (nothing is rebuilt) and cuts it by item:
+
+1. *Relax-and-fix*: all integer variables relaxed; group by group, the group's variables are made
+   integer, the small MIP solved, and its values fixed. The relaxed rest keeps later groups'
+   needs (capacity, joint order costs) in view. The result is a complete plan.
+2. *Fix-and-optimize*: group by group, every other group's integer variables are fixed at the
+   current plan, the group's are freed, and the small MIP is solved starting from the current
+   plan, so it can only improve. Passes repeat until one brings nothing or time is up.
+
+The joint variables (order placed with a supplier in a period, supplier used) are relaxed during
+relax-and-fix (integer, they would charge every order cost that a relaxed line touches) and integer
+and free in every later step.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from dataclasses import dataclass, field
+
+import highspy
+import numpy as np
+import pyomo.environ as pyo
+
+# Integer columns per group: small enough for HiGHS to solve a group's MIP in about a second.
+GROUP_COLUMNS = 400
+# Relative gap at which a group's MIP counts as solved.
+STEP_GAP = 1e-3
+# The relax-and-fix construction gets at most this share of the heuristic's time.
+CONSTRUCTION_SHARE = 0.75
+# Shortest time limit of one relax-and-fix step: shorter ones return poor plans for their group.
+MIN_STEP_SECONDS = 1.5
+ITEM_VARIABLES = ("w", "n", "v")  # indexed (supplier, item, period[, tier]): belong to one item
+
+
+@dataclass
+class Incumbent:
+    """The best plan found so far, shared between the heuristic thread and HiGHS's callback."""
+
+    value: float = math.inf
+    solution: np.ndarray | None = None
+    given: bool = False  # already handed to HiGHS
+    history: list[tuple[float, float]] = field(default_factory=list)  # (seconds, objective)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    start: float = field(default_factory=time.perf_counter)
+
+    def offer(self, value: float, solution: np.ndarray) -> bool:
+        with self.lock:
+            if value >= self.value - 1e-9 * max(1.0, abs(self.value)):
+                return False
+            self.value, self.solution, self.given = value, solution.copy(), False
+            self.history.append((round(time.perf_counter() - self.start, 2), value))
+            return True
+
+
+def item_groups(
+    opt, model, group_columns: int = GROUP_COLUMNS
+) -> tuple[np.ndarray, list[np.ndarray]]:
+    """HiGHS columns of the joint integer variables, and the item groups' integer columns (whole
+    items, about ``group_columns`` columns per group)."""
+    col = opt._pyomo_var_to_solver_var_map  # Pyomo's persistent HiGHS keeps this map
+    joint, by_item = [], {}
+    for v in model.component_data_objects(pyo.Var):
+        if not v.is_integer() or v.fixed:
+            continue
+        if v.parent_component().local_name in ITEM_VARIABLES:
+            by_item.setdefault(v.index()[1], []).append(col[id(v)])
+        else:
+            joint.append(col[id(v)])
+    groups, current = [], []
+    for item in by_item:  # insertion order: the model's line order
+        current.extend(by_item[item])
+        if len(current) >= group_columns:
+            groups.append(np.array(current, dtype=np.int32))
+            current = []
+    if current:
+        groups.append(np.array(current, dtype=np.int32))
+    return np.array(joint, dtype=np.int32), groups
+
+
+class Heuristic(threading.Thread):
+    """Relax-and-fix then fix-and-optimize on a copy of ``highs``'s model, until ``deadline``
+    (a `time.perf_counter` value) or `stop`; every better plan goes to ``incumbent``."""
+
+    def __init__(self, highs: highspy.Highs, joint, groups, incumbent: Incumbent, deadline: float):
+        super().__init__(name="jitopt-heuristic", daemon=True)
+        self.h = highspy.Highs()
+        self.h.setOptionValue("output_flag", False)
+        self.h.passModel(highs.getModel())
+        lp = self.h.getLp()
+        self.free_lower = np.array(lp.col_lower_, dtype=float)
+        self.free_upper = np.array(lp.col_upper_, dtype=float)
+        self.joint, self.groups = joint, groups
+        self.incumbent = incumbent
+        self.deadline = deadline
+        self.stopped = threading.Event()
+        self.error: BaseException | None = None
+        self.h.cbMipInterrupt.subscribe(self._interrupt)
+
+    def stop(self) -> None:
+        self.stopped.set()
+
+    def _interrupt(self, event) -> None:
+        if self.stopped.is_set():
+            event.interrupt()
+
+    def _left(self) -> float:
+        return self.deadline - time.perf_counter()
+
+    def run(self) -> None:
+        try:
+            plan = self._construct()
+            if plan is not None:
+                self._improve(plan)
+        except BaseException as exc:  # noqa: BLE001 - reported by the caller, never lost
+            self.error = exc
+
+    def _solve(self, seconds: float) -> tuple[float, np.ndarray] | None:
+        h = self.h
+        h.setOptionValue("time_limit", max(seconds, 0.1))
+        h.setOptionValue("mip_rel_gap", STEP_GAP)
+        h.run()
+        solution = h.getSolution()
+        if not solution.value_valid or h.getInfo().primal_solution_status != 2:
+            return None
+        return h.getInfo().objective_function_value, np.asarray(solution.col_value)
+
+    def _integrality(self, cols, kind) -> None:
+        if len(cols):
+            self.h.changeColsIntegrality(len(cols), cols, np.full(len(cols), kind))
+
+    def _fix(self, cols, values) -> None:
+        if len(cols):
+            v = np.round(values[cols])
+            self.h.changeColsBounds(len(cols), cols, v, v)
+
+    def _construct(self) -> np.ndarray | None:
+        """Relax-and-fix: a complete plan, or None when time ran out first."""
+        continuous, integer = highspy.HighsVarType.kContinuous, highspy.HighsVarType.kInteger
+        for g in [*self.groups, self.joint]:
+            self._integrality(g, continuous)
+        budget_end = time.perf_counter() + CONSTRUCTION_SHARE * self._left()
+        values = None
+        for k, g in enumerate(self.groups):
+            if self.stopped.is_set() or self._left() <= 0:
+                return None
+            self._integrality(g, integer)
+            seconds = (budget_end - time.perf_counter()) / (len(self.groups) - k)
+            found = self._solve(min(max(seconds, MIN_STEP_SECONDS), self._left()))
+            if found is None:  # no plan for this group in time: order nothing on its lines
+                values = np.zeros(self.h.getNumCol()) if values is None else values
+                values[g] = 0.0
+            else:
+                values = found[1]
+            self._fix(g, values)
+        # Every group is now fixed: one last solve, with the joint variables integer again, gives
+        # the plan's order placements, its continuous part and its cost.
+        self._integrality(self.joint, integer)
+        found = self._solve(max(self._left(), 0.5))
+        if found is None:
+            return None
+        self.incumbent.offer(*found)
+        return found[1]
+
+    def _improve(self, plan: np.ndarray) -> None:
+        """Fix-and-optimize passes until one finds nothing better or time is up."""
+        best = self.incumbent.value
+        while not self.stopped.is_set() and self._left() > 0.5:
+            improved = False
+            for g in self.groups:
+                if self.stopped.is_set() or self._left() <= 0.5:
+                    return
+                self.h.changeColsBounds(len(g), g, self.free_lower[g], self.free_upper[g])
+                start = highspy.HighsSolution()
+                start.col_value = list(plan)
+                start.value_valid = True
+                self.h.setSolution(start)
+                seconds = min(self._left(), max(2.0, self._left() / len(self.groups)))
+                found = self._solve(seconds)
+                if found is not None and found[0] < best - 1e-9 * max(1.0, abs(best)):
+                    best, plan = found[0], found[1]
+                    self.incumbent.offer(best, plan)
+                    improved = True
+                self._fix(g, plan)
+            if not improved:
+                return
