@@ -33,6 +33,8 @@ class CheckReport:
     objective: float | None = None
     fill_rate: float | None = None
     cvar: float | None = None
+    var: float | None = None
+    stockout_probability: float | None = None
 
     @property
     def ok(self) -> bool:
@@ -648,6 +650,15 @@ def _set_metrics(report: CheckReport, costs: pd.DataFrame, c: _Cube, instance: A
         weight = risk.weight
         report.objective = (1 - weight) * report.expected_cost + weight * report.cvar
     report.fill_rate = _fill_rate(c, p, instance.shortage)
+    report.var = _var(cost, p, alpha)
+    short = c.short if instance.shortage == "lost" else np.minimum(c.demand, c.short)
+    report.stockout_probability = float(p @ (np.nanmax(short, axis=(1, 2)) > 1e-6))
+
+
+def _var(cost: np.ndarray, p: np.ndarray, alpha: float) -> float:
+    """Value at risk: the smallest scenario cost c with P[cost <= c] >= alpha."""
+    candidates = [c for c in sorted(cost) if p[cost <= c].sum() >= alpha - 1e-12]
+    return float(candidates[0])
 
 
 def _fill_rate(c: _Cube, p: np.ndarray, shortage: str) -> float:
@@ -669,6 +680,9 @@ def _check_summary(
         "cvar": report.cvar,
         "fill_rate": report.fill_rate,
     }
+    for key in ("var", "stockout_probability"):  # reported since issue 3
+        if key in summary:
+            expected[key] = getattr(report, key)
     found: dict[str, Any] = {key: summary.get(key) for key in expected}
     costs = summary.get("costs") or {}
     for key in COMPONENTS:
@@ -681,6 +695,29 @@ def _check_summary(
         elif not _close(found[key], value, rtol):
             problems.append(f"summary.json: {key} {found[key]:.10g}, recomputed {value:.10g}")
     return problems + _check_summary_facts(summary, report, orders, rtol)
+
+
+def _check_shares_summary(summary: dict, orders: pd.DataFrame, rtol: float) -> list[str]:
+    """supplier_share and region_share: each supplier's (region's) units over all units ordered."""
+    problems = []
+    total = orders["quantity"].sum()
+    for key, column in (("supplier_share", "supplier"), ("region_share", "region")):
+        if key not in summary:
+            continue
+        units = orders.groupby(column)["quantity"].sum()
+        expected = {k: v / total for k, v in units.items()} if total > 0 else {}
+        found = summary[key] or {}
+        if set(found) != set(expected):
+            problems.append(
+                f"summary.json: {key} names {sorted(found)}, orders.csv {sorted(expected)}"
+            )
+            continue
+        for name, share in expected.items():
+            if not _close(found[name], share, rtol):
+                problems.append(
+                    f"summary.json: {key}[{name}] {found[name]:.10g}, recomputed {share:.10g}"
+                )
+    return problems
 
 
 def _check_summary_facts(
@@ -702,6 +739,7 @@ def _check_summary_facts(
         problems.append(
             f"summary.json: suppliers_used {summary['suppliers_used']}, orders.csv uses {used}"
         )
+    problems += _check_shares_summary(summary, orders, rtol)
     bound, objective = summary.get("bound"), summary.get("objective")
     numbers = isinstance(bound, (int, float)) and isinstance(objective, (int, float))
     if numbers and bound > objective and not _close(bound, objective, rtol):

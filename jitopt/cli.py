@@ -9,7 +9,8 @@ from pathlib import Path
 import click
 
 from jitopt.errors import InstanceError
-from jitopt.plan import Plan, Status
+from jitopt.plan import Status
+from jitopt.report import headline, report
 
 EXIT_OK, EXIT_ERROR, EXIT_INVALID, EXIT_INFEASIBLE, EXIT_NO_PLAN = 0, 1, 2, 3, 4
 EXIT_CODES = {
@@ -76,6 +77,17 @@ def main() -> None:
 )
 @click.option("--seed", type=int, help="Seed for scenario sampling [instance.toml].")
 @click.option(
+    "--risk-weight",
+    type=click.FloatRange(0, 1),
+    help="Weight lambda of CVaR in the objective; sets the cvar measure (0: risk-neutral) "
+    "[instance.toml [risk]].",
+)
+@click.option(
+    "--alpha",
+    type=click.FloatRange(0, 1, min_open=True, max_open=True),
+    help="CVaR and VaR level alpha [instance.toml [risk], else 0.9].",
+)
+@click.option(
     "--heuristic/--no-heuristic",
     default=None,
     help="Run the relax-and-fix / fix-and-optimize heuristic next to HiGHS [on for models with "
@@ -85,7 +97,19 @@ def main() -> None:
 @click.option("--log", is_flag=True, help="Show the solver log.")
 @click.option("--debug", is_flag=True, help="Show tracebacks.")
 def solve(
-    instance_dir, out_dir, time_limit, mip_gap, threads, count, seed, heuristic, quiet, log, debug
+    instance_dir,
+    out_dir,
+    time_limit,
+    mip_gap,
+    threads,
+    count,
+    seed,
+    risk_weight,
+    alpha,
+    heuristic,
+    quiet,
+    log,
+    debug,
 ):
     """Solve the instance in INSTANCE_DIR and write the plan.
 
@@ -99,6 +123,8 @@ def solve(
         from jitopt.solve import build
 
         inst = read_instance(instance_dir)
+        if risk_weight is not None or alpha is not None:
+            inst = inst.with_risk(weight=risk_weight, alpha=alpha)
         problem = build(inst, count=count, seed=seed)
         plan = problem.solve(
             time_limit=time_limit, mip_gap=mip_gap, threads=threads, tee=log, heuristic=heuristic
@@ -155,48 +181,3 @@ def check(instance_dir, out_dir, debug):
         raise _Exit(EXIT_ERROR)
 
     _run(debug, action)
-
-
-def headline(plan: Plan) -> str:
-    s = plan.summary
-    text = f"{s['instance']}: {s['status']}"
-    if plan.status == Status.INFEASIBLE:
-        conflicts = s.get("conflicts") or ["no simple conflict found (run with --log to see HiGHS)"]
-        return text + "\n" + "\n".join(f"  - {c}" for c in conflicts)
-    if plan.status == Status.NO_SOLUTION:
-        return (
-            text + f": no plan found within {s['options']['time_limit']:g} s (raise --time-limit)"
-        )
-    gap = s["gap"]
-    gap_text = "gap unknown" if gap is None else f"gap {gap:.2%}"
-    warnings = "".join(f"\n  warning: {w}" for w in s.get("warnings", []))
-    return f"{text}, cost {s['objective']:,.2f} ({gap_text}){warnings}"
-
-
-def report(plan: Plan, out: Path) -> str:
-    """A short readable summary: headline, cost components, orders by supplier, files."""
-    lines = [headline(plan)]
-    if plan.status.has_plan:
-        s = plan.summary
-        lines.append(
-            f"  expected cost {s['expected_cost']:,.2f} | CVaR{s['alpha']:.0%} {s['cvar']:,.2f} | "
-            f"worst {s['worst_case_cost']:,.2f} | fill rate {s['fill_rate']:.1%} | "
-            f"{s['scenarios']} scenario(s)"
-        )
-        lines.append("  " + " | ".join(f"{k} {v:,.2f}" for k, v in s["costs"].items() if v))
-        if len(plan.orders):
-            by_supplier = plan.orders.assign(
-                value=plan.orders["quantity"] * plan.orders["unit_cost"]
-            )
-            table = by_supplier.groupby("supplier").agg(
-                lines=("quantity", "size"), units=("quantity", "sum"), value=("value", "sum")
-            )
-            lines.append("  orders by supplier:")
-            lines += [
-                "    " + ln
-                for ln in table.to_string(float_format=lambda v: f"{v:,.0f}").splitlines()
-            ]
-        else:
-            lines.append("  no orders")
-    lines.append(f"  written to {out}/ ({plan.summary['seconds']['total']:.1f} s)")
-    return "\n".join(lines)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import math
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -68,6 +68,23 @@ class Instance:
         """Validate an instance given as DataFrames (``items=``, ``suppliers=``, ...) and a config
         dict with the keys of ``instance.toml``. Problems name the table and the index label."""
         return _Reader(from_files=False).build(dict(config or {}), tables, default_name="instance")
+
+    def with_risk(self, weight: float | None = None, alpha: float | None = None) -> Instance:
+        """A copy with another risk setting: ``weight`` (lambda) switches to the CVaR objective
+        (SPEC §3; 0 is the risk-neutral plan), ``alpha`` sets the CVaR/VaR level."""
+        problems = []
+        if weight is not None and not 0 <= weight <= 1:
+            problems.append(Problem("risk weight", f"{weight} is not in [0, 1]"))
+        if alpha is not None and not 0 < alpha < 1:
+            problems.append(Problem("risk alpha", f"{alpha} is not in (0, 1)"))
+        if problems:
+            raise InstanceError(problems)
+        risk = self.risk
+        if weight is not None:
+            risk = replace(risk, measure="cvar", weight=float(weight))
+        if alpha is not None:
+            risk = replace(risk, alpha=float(alpha))
+        return replace(self, risk=risk)
 
     @property
     def has_dates(self) -> bool:

@@ -16,6 +16,8 @@ import pyomo.environ as pyo
 from jitopt.instance import Instance
 from jitopt.scenarios import ScenarioSet
 
+# Units short below which a period does not count as a stockout (solver tolerance).
+STOCKOUT_UNITS = 1e-6
 LARGE_GAP = 0.10  # a "feasible" plan this far from its bound gets a warning
 PLAN_FILES = {"orders.csv", "inventory.csv", "scenarios.csv", "outages.csv"}
 COST_COMPONENTS = (
@@ -144,7 +146,8 @@ def make_plan(
     costs = scenario_costs(inst, sc, orders, inventory)
     expected = {c: float(np.dot(costs["probability"], costs[c])) for c in COST_COMPONENTS}
     expected_cost = float(np.dot(costs["probability"], costs["cost"]))
-    cvar_value = cvar(costs["cost"].to_numpy(), costs["probability"].to_numpy(), inst.risk.alpha)
+    cost_values, prob = costs["cost"].to_numpy(), costs["probability"].to_numpy()
+    cvar_value = cvar(cost_values, prob, inst.risk.alpha)
     objective = expected_cost
     if inst.risk.measure == "cvar":
         objective = (1 - inst.risk.weight) * expected_cost + inst.risk.weight * cvar_value
@@ -156,11 +159,15 @@ def make_plan(
         gap=gap,
         expected_cost=expected_cost,
         cvar=cvar_value,
+        var=value_at_risk(cost_values, prob, inst.risk.alpha),
         alpha=inst.risk.alpha,
-        worst_case_cost=float(costs["cost"].max()),
+        risk={"measure": inst.risk.measure, "weight": inst.risk.weight, "alpha": inst.risk.alpha},
+        worst_case_cost=float(cost_values.max()),
         costs=expected,
         fill_rate=fill_rate(inst, sc, inventory),
+        stockout_probability=stockout_probability(inst, sc, inventory),
         suppliers_used=sorted(orders["supplier"].unique().tolist()),
+        **unit_shares(inst, orders),
     )
     if run.status == Status.FEASIBLE and (gap is None or gap > LARGE_GAP):
         summary["warnings"] = [
@@ -176,11 +183,16 @@ def make_plan(
         "gap",
         "expected_cost",
         "cvar",
+        "var",
         "alpha",
         "worst_case_cost",
         "costs",
         "fill_rate",
+        "stockout_probability",
         "suppliers_used",
+        "supplier_share",
+        "region_share",
+        "risk",
         "scenarios",
     ]
     summary = {k: summary[k] for k in order} | {k: v for k, v in summary.items() if k not in order}
@@ -335,8 +347,15 @@ def cvar(costs: np.ndarray, prob: np.ndarray, alpha: float) -> float:
     return float(np.min(costs + excess / (1 - alpha)))
 
 
-def fill_rate(inst: Instance, sc: ScenarioSet, inventory: pd.DataFrame) -> float:
-    """1 - E[sum short] / E[sum d]; short = min(d, backlog) (older backlog served first) or lost."""
+def value_at_risk(costs: np.ndarray, prob: np.ndarray, alpha: float) -> float:
+    """VaR_alpha: the smallest cost c with P[C <= c] >= alpha."""
+    order = np.argsort(costs, kind="stable")
+    reached = np.cumsum(prob[order]) >= alpha - 1e-12
+    return float(costs[order][np.argmax(reached)])
+
+
+def _short(inst: Instance, sc: ScenarioSet, inventory: pd.DataFrame) -> tuple[np.ndarray, ...]:
+    """Per inventory row: demand, units short in their own period, scenario probability."""
     prob = dict(zip(sc.names, sc.probability))
     items = {i: k for k, i in enumerate(inst.items.index)}
     w_pos = {n: k for k, n in enumerate(sc.names)}
@@ -346,6 +365,33 @@ def fill_rate(inst: Instance, sc: ScenarioSet, inventory: pd.DataFrame) -> float
     d = sc.demand[w, i, t]
     short = np.minimum(d, inventory["backlog"]) if inst.shortage == "backlog" else inventory["lost"]
     p = inventory["scenario"].map(prob).to_numpy(float)
+    return d, np.asarray(short, dtype=float), p
+
+
+def stockout_probability(inst: Instance, sc: ScenarioSet, inventory: pd.DataFrame) -> float:
+    """Probability of a scenario in which some demand is not met in its own period."""
+    _, short, _ = _short(inst, sc, inventory)
+    hit = set(inventory.loc[short > STOCKOUT_UNITS, "scenario"])
+    return float(sum(p for name, p in zip(sc.names, sc.probability) if name in hit))
+
+
+def unit_shares(inst: Instance, orders: pd.DataFrame) -> dict:
+    """Share of the units ordered, by supplier and by region (suppliers with orders only)."""
+    total = float(orders["quantity"].sum())
+    if total <= 0:
+        return {"supplier_share": {}, "region_share": {}}
+    by_supplier = orders.groupby("supplier")["quantity"].sum() / total
+    region = inst.suppliers["region"]
+    by_region = orders.groupby(orders["supplier"].map(region))["quantity"].sum() / total
+    return {
+        "supplier_share": {str(k): float(v) for k, v in by_supplier.items()},
+        "region_share": {str(k): float(v) for k, v in by_region.items()},
+    }
+
+
+def fill_rate(inst: Instance, sc: ScenarioSet, inventory: pd.DataFrame) -> float:
+    """1 - E[sum short] / E[sum d]; short = min(d, backlog) (older backlog served first) or lost."""
+    d, short, p = _short(inst, sc, inventory)
     total = float(np.dot(p, d))
     return 1.0 if total <= 0 else float(1 - np.dot(p, short) / total)
 

@@ -6,6 +6,19 @@ import math
 from dataclasses import dataclass, field
 
 
+# The per-scenario cost columns of the output scenarios.csv (SPEC §4), accepted back as input.
+_OUTPUT_COST_COLUMNS = (
+    "cost",
+    "purchase",
+    "ordering",
+    "contract",
+    "holding",
+    "shortage",
+    "expedite",
+    "terminal",
+)
+
+
 @dataclass(frozen=True)
 class Column:
     """One input column.
@@ -248,6 +261,18 @@ TABLES: dict[str, Table] = {
             (
                 Column("scenario", "name", "scenario name"),
                 Column("probability", "float", "probability; all sum to 1", low=0.0, high=1.0),
+                *(
+                    Column(
+                        name,
+                        "float",
+                        "ignored (written by `jitopt solve`: its scenarios.csv and outages.csv "
+                        "can be copied into an instance to replay a run)"
+                        if name == "cost"
+                        else "ignored (see `cost`)",
+                        required=False,
+                    )
+                    for name in _OUTPUT_COST_COLUMNS
+                ),
             ),
             key=("scenario",),
             meaning="explicit scenarios",

@@ -149,7 +149,12 @@ def run_highs(
     source = "highs"
     if incumbent is not None and incumbent.solution is not None:
         if objective is None or incumbent.value < objective - 1e-9 * max(1.0, abs(objective)):
-            objective, values, has_solution, source = incumbent.value, incumbent.solution, True, "heuristic"
+            objective, values, has_solution, source = (
+                incumbent.value,
+                incumbent.solution,
+                True,
+                "heuristic",
+            )
 
     M = highspy.HighsModelStatus
     if model_status in (M.kInfeasible, M.kUnboundedOrInfeasible):
@@ -171,9 +176,7 @@ def run_highs(
     if has_solution and status.has_plan:
         _load(opt, model, values)
     version = ".".join(str(v) for v in opt.version())
-    run = SolverRun(
-        status, objective, bound, seconds, f"highs {version}", time_limit, mip_gap
-    )
+    run = SolverRun(status, objective, bound, seconds, f"highs {version}", time_limit, mip_gap)
     if incumbent is not None:
         run.heuristic = {
             "plans": [{"seconds": t, "objective": v} for t, v in incumbent.history],

@@ -67,8 +67,12 @@ def optional_tables() -> dict[str, pd.DataFrame]:
     """Valid optional tables that fit `valid_tables` (add the ones a test needs)."""
     return {
         "price_breaks": pd.DataFrame(
-            {"supplier": ["S1", "S1"], "item": ["A", "A"], "min_qty": [50.0, 100.0],
-             "unit_cost": [1.8, 1.5]}
+            {
+                "supplier": ["S1", "S1"],
+                "item": ["A", "A"],
+                "min_qty": [50.0, 100.0],
+                "unit_cost": [1.8, 1.5],
+            }
         ),
         "regions": pd.DataFrame({"region": ["R1"], "disruption_prob": [0.05]}),
         "pipeline": pd.DataFrame(

@@ -111,9 +111,7 @@ def test_factory_instances_are_valid(tmp_path):
 # -- references ----------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    "table, pos", [("offers", 2), ("price_breaks", 1), ("pipeline", 0)]
-)
+@pytest.mark.parametrize("table, pos", [("offers", 2), ("price_breaks", 1), ("pipeline", 0)])
 def test_unknown_supplier(tmp_path, table, pos):
     lines = rejected(tmp_path, **with_cell(table, pos, "supplier", "S9"))
     line = find(lines, f"{table}.csv", pos + 2, "supplier", "unknown supplier", "'S9'")
@@ -158,17 +156,23 @@ def test_demand_period_zero(tmp_path):
         (
             "items",
             csv("item,holding_cost,shortage_cost", "A,1,50", "B,2,40", "A,3,30"),
-            4, "item", 2,
+            4,
+            "item",
+            2,
         ),
         (
             "suppliers",
             csv("supplier,region,lead_time", "S1,R1,1", "S2,R2,0", "S2,R3,1"),
-            4, "supplier", 3,
+            4,
+            "supplier",
+            3,
         ),
         (
             "offers",
             csv("supplier,item,unit_cost", "S1,A,2", "S1,B,3", "S2,A,2.5", "S1,A,1.9"),
-            5, "item", 2,
+            5,
+            "item",
+            2,
         ),
         ("demand", csv("item,period,demand", *FULL_DEMAND, "B,2,1"), 10, "period", 7),
     ],
@@ -190,8 +194,12 @@ def test_unknown_column(tmp_path):
 
 @pytest.mark.parametrize(
     "table, column",
-    [("items", "shortage_cost"), ("suppliers", "lead_time"), ("offers", "unit_cost"),
-     ("demand", "demand")],
+    [
+        ("items", "shortage_cost"),
+        ("suppliers", "lead_time"),
+        ("offers", "unit_cost"),
+        ("demand", "demand"),
+    ],
 )
 def test_missing_required_column(tmp_path, table, column):
     frame = valid_tables()[table].drop(columns=column)

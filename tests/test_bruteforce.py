@@ -173,8 +173,12 @@ def to_frames(case: Case) -> tuple[dict, dict]:
         "outages": ["scenario", "target", "start", "end"],
         "pipeline": ["supplier", "item", "arrival_period", "quantity"],
     }
-    rows_of = {"price_breaks": breaks, "scenarios": case.scenarios, "outages": case.outages,
-               "pipeline": case.pipeline}
+    rows_of = {
+        "price_breaks": breaks,
+        "scenarios": case.scenarios,
+        "outages": case.outages,
+        "pipeline": case.pipeline,
+    }
     optional = {
         k: pd.DataFrame(rows_of[k], columns=c) if rows_of[k] else None for k, c in columns.items()
     }
@@ -259,8 +263,10 @@ def line_values(case: Case, offer: Offer, sup: Supplier, item: Item, t: int) -> 
     if any(s.max_share is not None for s in case.suppliers):
         need = usable(case, item, t + sup.lead)
     else:
-        need = max(sum(case.demand[sc][(item.name, u)] for u in range(1, case.T + 1))
-                   for sc, _ in case.scenario_list())
+        need = max(
+            sum(case.demand[sc][(item.name, u)] for u in range(1, case.T + 1))
+            for sc, _ in case.scenario_list()
+        )
     grid_top = ceil_to(max(need, offer.moq, top_break), offer.lot)
     hard = floor_to(min(offer.max_order, sup.capacity), offer.lot)
     top = int(min(grid_top, hard))
@@ -312,6 +318,7 @@ def second_stage(case: Case, item: Item, demand: list[int], arrivals: list[int])
 
 def cvar(costs: list[float], probs: list[float], alpha: float) -> float:
     """Rockafellar-Uryasev: min over eta; the minimum is at one of the scenario costs."""
+
     def value(eta):
         return eta + sum(p * max(0.0, c - eta) for c, p in zip(costs, probs)) / (1 - alpha)
 
@@ -371,8 +378,10 @@ def brute_force(case: Case) -> tuple[float, tuple]:
         if case.max_suppliers is not None and len(per_sup) > case.max_suppliers:
             continue
         total = sum(plan)
-        if any(s.max_share is not None and per_sup.get(s.name, 0) > s.max_share * total + 1e-9
-               for s in case.suppliers):
+        if any(
+            s.max_share is not None and per_sup.get(s.name, 0) > s.max_share * total + 1e-9
+            for s in case.suppliers
+        ):
             continue
         # -- fixed costs, paid in every scenario
         fixed = sum(sup_of[s].order_cost for s, _ in per_sup_period)  # per (supplier, period)
@@ -468,8 +477,18 @@ def draw_case(rng: random.Random) -> Case:
                         break
                     breaks.append((q, price))
                     q += rng.randint(1, 2)
-            offers.append(Offer(sup.name, it.name, unit_cost, moq, lot, max_order,
-                                rng.choice([0, 0, rng.randint(1, 3)]), breaks))
+            offers.append(
+                Offer(
+                    sup.name,
+                    it.name,
+                    unit_cost,
+                    moq,
+                    lot,
+                    max_order,
+                    rng.choice([0, 0, rng.randint(1, 3)]),
+                    breaks,
+                )
+            )
     # second item must be offered by someone
     for it in items[1:]:
         if not any(o.item == it.name for o in offers):
@@ -507,8 +526,21 @@ def draw_case(rng: random.Random) -> Case:
     max_suppliers = 1 if n_sup == 2 and rng.random() < 0.25 else None
 
     risk = (rng.choice([0.5, 1.0]), rng.choice([0.5, 0.75])) if use_cvar else None
-    case = Case(T, shortage, items, suppliers, offers, demand, scenarios, shared, outages, pipeline,
-                warehouse, max_suppliers, risk)
+    case = Case(
+        T,
+        shortage,
+        items,
+        suppliers,
+        offers,
+        demand,
+        scenarios,
+        shared,
+        outages,
+        pipeline,
+        warehouse,
+        max_suppliers,
+        risk,
+    )
 
     # Where an integral optimum is not guaranteed for continuous x (module docstring), make x
     # integral in the model itself: every offer gets a lot multiple.
@@ -531,8 +563,12 @@ def random_case(seed: int) -> Case:
         if len(enumeration_lines(case)) > 6:
             continue  # at most 6 order lines
         while grid_size(case) > GRID_LIMIT:
-            positive = [(name, key) for name, dem in sorted(case.demand.items())
-                        for key, d in sorted(dem.items()) if d > 0]
+            positive = [
+                (name, key)
+                for name, dem in sorted(case.demand.items())
+                for key, d in sorted(dem.items())
+                if d > 0
+            ]
             if not positive:
                 break
             name, key = rng.choice(positive)
@@ -553,8 +589,15 @@ def one_item_case(**kw) -> Case:
     sup = kw.pop("sup", Supplier("S1", "R1", 0))
     offer = kw.pop("offer", Offer("S1", "I1", 1))
     demand = kw.pop("demand", {"base": {("I1", 1): 2, ("I1", 2): 1}})
-    return Case(T=2, shortage=kw.pop("shortage", "backlog"), items=[item], suppliers=[sup],
-                offers=[offer], demand=demand, **kw)
+    return Case(
+        T=2,
+        shortage=kw.pop("shortage", "backlog"),
+        items=[item],
+        suppliers=[sup],
+        offers=[offer],
+        demand=demand,
+        **kw,
+    )
 
 
 HAND_CASES = {

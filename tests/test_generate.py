@@ -183,7 +183,9 @@ def test_heuristic_plans_are_valid_plans(checked):
     worker = Heuristic(opt._solver_model, joint, groups, incumbent, time.perf_counter() + 20)
     worker.run()
     assert worker.error is None and incumbent.solution is not None
-    assert [v for _, v in incumbent.history] == sorted((v for _, v in incumbent.history), reverse=True)
+    assert [v for _, v in incumbent.history] == sorted(
+        (v for _, v in incumbent.history), reverse=True
+    )
     _load(opt, problem.model, incumbent.solution)
     orders, inventory = extract(problem.model, problem.data)
     run = SolverRun(jitopt.Status.FEASIBLE, incumbent.value, None, 1.0, "heuristic", 20, 1e-4)

@@ -38,10 +38,14 @@ def test_interrupted_write_leaves_no_partial_file(tmp_path, monkeypatch):
 
 def test_infeasible_run_removes_the_plan_of_an_earlier_run(tmp_path):
     feasible = write_valid_instance(tmp_path / "ok")
-    infeasible = write_valid_instance(tmp_path / "bad", config={"periods": 4, "warehouse_capacity": 1.0})
+    infeasible = write_valid_instance(
+        tmp_path / "bad", config={"periods": 4, "warehouse_capacity": 1.0}
+    )
     items = (infeasible / "items.csv").read_text().splitlines()
     header = items[0] + ",initial_inventory"
-    (infeasible / "items.csv").write_text("\n".join([header] + [r + ",100" for r in items[1:]]) + "\n")
+    (infeasible / "items.csv").write_text(
+        "\n".join([header] + [r + ",100" for r in items[1:]]) + "\n"
+    )
     out = tmp_path / "out"
     runner = CliRunner()
     assert runner.invoke(main, ["solve", str(feasible), "-o", str(out), "-q"]).exit_code == 0

@@ -69,8 +69,19 @@ def test_generated_instance_solves_optimally_and_checks(**gen):
 
 # Sampled disruptions (a region disruption that starts early once crashed the sampler).
 @settings(max_examples=15, deadline=None)
-@example(items=1, suppliers=2, regions=1, periods=6, seed=0, moq=False, capacity=False,
-         price_breaks=False, order_costs=False, disruptions=True, scenarios=1)
+@example(
+    items=1,
+    suppliers=2,
+    regions=1,
+    periods=6,
+    seed=0,
+    moq=False,
+    capacity=False,
+    price_breaks=False,
+    order_costs=False,
+    disruptions=True,
+    scenarios=1,
+)
 @given(**instance_args(st.just(True)))
 def test_generated_instance_with_disruptions_solves_optimally_and_checks(**gen):
     solve_and_check(**gen)

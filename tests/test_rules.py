@@ -141,6 +141,7 @@ approx = pytest.approx
 
 # -- joint order cost and line cost ---------------------------------------------------------------
 
+
 # T = 2; X demand [5, 0], Y demand [0, 5]; h = 1; c = 1; supplier A order_cost 10 (per period with
 # at least one line, whatever the items).
 #   both items in period 1: order cost 10 once, Y held 1 period: 5 -> 10 + 5  = 15
@@ -172,12 +173,16 @@ def test_line_cost_is_paid_per_item_line():
     )
     assert plan.objective == approx(20.0)
     assert orders(plan) == [
-        ("A", "X", 1, 6), ("A", "Y", 1, 1), ("A", "Y", 2, 1), ("A", "Y", 3, 1),
+        ("A", "X", 1, 6),
+        ("A", "Y", 1, 1),
+        ("A", "Y", 2, 1),
+        ("A", "Y", 3, 1),
     ]
     assert plan.summary["costs"]["ordering"] == approx(5.0)
 
 
 # -- quantity rules -------------------------------------------------------------------------------
+
 
 # T = 2; X demand [3, 3]; h = 1; c = 1; MOQ 10.
 #   one line of 10 in period 1: purchase 10, stock 7 then 4 -> holding 11 -> 21
@@ -277,6 +282,7 @@ def test_all_units_price_break(d, quantity, unit_cost, objective):
 
 # -- supplier choice rules ------------------------------------------------------------------------
 
+
 # T = 2; X demand [n, n]; h = 1; A c = 1 with contract_cost 20; B c = 2. Lead 0, no order cost, so
 # each period's demand is bought in its period.
 #   n = 5 (10 units): A 10 + 20 = 30, B 20  => B, objective 20.
@@ -323,9 +329,12 @@ def test_max_suppliers(limit, expected, objective):
         {"X": [4, 0], "Y": [4, 0]},
         suppliers=[supplier("A"), supplier("B"), supplier("C")],
         offers=[
-            offer("A", "X", 1.0), offer("A", "Y", 5.0),
-            offer("B", "X", 5.0), offer("B", "Y", 1.0),
-            offer("C", "X", 2.0), offer("C", "Y", 2.0),
+            offer("A", "X", 1.0),
+            offer("A", "Y", 5.0),
+            offer("B", "X", 5.0),
+            offer("B", "Y", 1.0),
+            offer("C", "X", 2.0),
+            offer("C", "Y", 2.0),
         ],
         max_suppliers=limit,
     )
@@ -335,6 +344,7 @@ def test_max_suppliers(limit, expected, objective):
 
 
 # -- stock already there --------------------------------------------------------------------------
+
 
 # T = 2; X demand [5, 5]; c = 2; h = 1; pipeline: 4 units arrive in period 2 (cost sunk).
 #   Period 1 needs 5 (the pipeline comes too late for it); period 2 needs 5 - 4 = 1.
@@ -371,6 +381,7 @@ def test_lead_time():
 
 
 # -- shortage ------------------------------------------------------------------------------------
+
 
 # Backlog, T = 2; X demand [2, 0]; c = 10; h = 0; b = 1 per unit per period; terminal cost tb.
 #   never buy: backlog 2 at the end of periods 1 and 2 (2 + 2) + 2 * tb after T = 4 + 2 tb
@@ -457,6 +468,7 @@ def test_warehouse_capacity_forces_more_frequent_orders(capacity, expected, obje
 
 # -- scenarios and outages ------------------------------------------------------------------------
 
+
 # T = 2; X demand [0, 4]; A c = 1, order cost 1; h = 1; b = terminal = 2.
 # Scenarios: normal (0.8) and out (0.2), where A cannot ship in period 2.
 #   plan "4 in period 2": normal 4 + 1 = 5; out: not delivered, not paid, backlog 4 at the end of
@@ -527,6 +539,7 @@ def test_region_outage_stops_every_supplier_of_the_region_only():
 
 
 # -- status mapping -------------------------------------------------------------------------------
+
 
 def infeasible_frames() -> tuple[dict, dict[str, pd.DataFrame]]:
     """10 units in stock, no demand, room for 5: nothing can get rid of the surplus."""
@@ -648,10 +661,17 @@ def test_no_line_where_the_supplier_is_down_in_every_scenario():
     offers = pd.DataFrame({"supplier": ["S"], "item": ["A"], "unit_cost": [2.0]})
     demand = pd.DataFrame({"item": ["A", "A"], "period": [1, 2], "demand": [4.0, 4.0]})
     scenarios = pd.DataFrame({"scenario": ["a", "b"], "probability": [0.5, 0.5]})
-    outages = pd.DataFrame({"scenario": ["a", "b"], "target": ["S", "R"], "start": [1, 1], "end": [1, 1]})
+    outages = pd.DataFrame(
+        {"scenario": ["a", "b"], "target": ["S", "R"], "start": [1, 1], "end": [1, 1]}
+    )
     inst = jitopt.Instance.from_frames(
-        {"periods": 2}, items=items, suppliers=suppliers, offers=offers, demand=demand,
-        scenarios=scenarios, outages=outages,
+        {"periods": 2},
+        items=items,
+        suppliers=suppliers,
+        offers=offers,
+        demand=demand,
+        scenarios=scenarios,
+        outages=outages,
     )
     problem = jitopt.build(inst)
     assert list(problem.model.x) == [("S", "A", 2)]

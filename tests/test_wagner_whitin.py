@@ -12,7 +12,11 @@ from tests.wagner_whitin import random_ww_case, wagner_whitin, ww_instance_frame
 
 ROOT = Path(__file__).resolve().parents[1]
 REFERENCE = ROOT.parent / "shared" / "reference" / "wagner_whitin_cases.csv"
-CASES = {"stockpyl-doc": "ww-stockpyl", "nahmias": "ww-nahmias", "silver-peterson": "ww-silver-peterson"}
+CASES = {
+    "stockpyl-doc": "ww-stockpyl",
+    "nahmias": "ww-nahmias",
+    "silver-peterson": "ww-silver-peterson",
+}
 PUBLISHED = {"ww-stockpyl": 1380.0, "ww-nahmias": 838.0, "ww-silver-peterson": 431.6}
 
 
@@ -27,7 +31,9 @@ def test_random_case_matches_dp(seed, checked):
     demand, setup, holding = random_ww_case(random.Random(seed))
     plan = checked(solve_frames(ww_instance_frames(demand, setup, holding)))
     assert plan.status == jitopt.Status.OPTIMAL
-    assert plan.objective == pytest.approx(wagner_whitin(demand, setup, holding), rel=1e-7, abs=1e-6)
+    assert plan.objective == pytest.approx(
+        wagner_whitin(demand, setup, holding), rel=1e-7, abs=1e-6
+    )
     # no shortage at the optimum: every order covers whole periods of demand
     assert plan.inventory["backlog"].max() == 0
 

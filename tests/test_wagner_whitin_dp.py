@@ -92,10 +92,26 @@ def test_random_case_accepts_numpy_generator():
 
 
 SPEC_COLUMNS = {
-    "items": {"item", "holding_cost", "shortage_cost", "initial_inventory", "expedite_cost",
-              "terminal_backlog_cost", "volume"},
-    "suppliers": {"supplier", "region", "lead_time", "order_cost", "capacity", "contract_cost",
-                  "max_share", "disruption_prob", "disruption_length"},
+    "items": {
+        "item",
+        "holding_cost",
+        "shortage_cost",
+        "initial_inventory",
+        "expedite_cost",
+        "terminal_backlog_cost",
+        "volume",
+    },
+    "suppliers": {
+        "supplier",
+        "region",
+        "lead_time",
+        "order_cost",
+        "capacity",
+        "contract_cost",
+        "max_share",
+        "disruption_prob",
+        "disruption_length",
+    },
     "offers": {"supplier", "item", "unit_cost", "moq", "lot_multiple", "max_order", "line_cost"},
     "demand": {"item", "period", "demand", "scenario"},
 }
@@ -108,9 +124,7 @@ def test_instance_frames():
     for key, allowed in SPEC_COLUMNS.items():
         assert set(fr[key].columns) <= allowed, key
     items, sup, off, dem = fr["items"], fr["suppliers"], fr["offers"], fr["demand"]
-    assert items.to_dict("records") == [
-        {"item": "A", "holding_cost": 1.5, "shortage_cost": 1e5}
-    ]
+    assert items.to_dict("records") == [{"item": "A", "holding_cost": 1.5, "shortage_cost": 1e5}]
     assert sup.to_dict("records") == [
         {"supplier": "S", "region": "R", "lead_time": 0, "order_cost": 120.0}
     ]
@@ -146,6 +160,7 @@ def test_reference_instance_dirs(name, demand, setup, holding, optimum):
     series = [float(r["demand"]) for r in sorted(rows, key=lambda r: int(r["period"]))]
     assert [int(r["period"]) for r in rows] == list(range(1, len(demand) + 1))
     assert series == [float(x) for x in demand]
-    assert wagner_whitin(series, float(suppliers[0]["order_cost"]),
-                         float(items[0]["holding_cost"])) == pytest.approx(optimum)
+    assert wagner_whitin(
+        series, float(suppliers[0]["order_cost"]), float(items[0]["holding_cost"])
+    ) == pytest.approx(optimum)
     assert str(optimum) in (d / "README.md").read_text()

@@ -1,0 +1,105 @@
+"""The terminal summary of a plan: headline, risk metrics, cost components, orders by supplier."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+from rich import box
+from rich.console import Console
+from rich.table import Table
+
+from jitopt.plan import Plan, Status
+
+WIDTH = 100
+
+
+def headline(plan: Plan) -> str:
+    """One line (more for conflicts and warnings): status, cost, gap."""
+    s = plan.summary
+    text = f"{s['instance']}: {s['status']}"
+    if plan.status == Status.INFEASIBLE:
+        conflicts = s.get("conflicts") or ["no simple conflict found (run with --log to see HiGHS)"]
+        return text + "\n" + "\n".join(f"  - {c}" for c in conflicts)
+    if plan.status == Status.NO_SOLUTION:
+        return (
+            text + f": no plan found within {s['options']['time_limit']:g} s (raise --time-limit)"
+        )
+    gap = s["gap"]
+    gap_text = "gap unknown" if gap is None else f"gap {gap:.2%}"
+    warnings = "".join(f"\n  warning: {w}" for w in s.get("warnings", []))
+    return f"{text}, cost {s['objective']:,.2f} ({gap_text}){warnings}"
+
+
+def report(plan: Plan, out: Path) -> str:
+    """The summary `jitopt solve` prints: headline, metrics, orders by supplier, where it wrote."""
+    buffer = io.StringIO()
+    console = Console(file=buffer, width=WIDTH, force_terminal=False, color_system=None)
+    console.print(headline(plan), highlight=False, markup=False)
+    if plan.status.has_plan:
+        console.print(metrics_table(plan.summary))
+        console.print(orders_table(plan))
+    total = plan.summary["seconds"]["total"]
+    console.print(f"written to {out}/ ({total:.1f} s)", highlight=False, markup=False)
+    return buffer.getvalue().rstrip("\n")
+
+
+def metrics_table(s: dict) -> Table:
+    """Headline metrics (left) and expected cost components (right)."""
+    r = s.get("risk") or {}
+    averse = r.get("measure") == "cvar" and r.get("weight", 0) > 0
+    risk = f"(1-{r['weight']:g})*E + {r['weight']:g}*CVaR" if averse else "expected cost"
+    left = [
+        ("objective", f"{s['objective']:,.2f}"),
+        ("  minimises", risk),
+        ("expected cost", f"{s['expected_cost']:,.2f}"),
+        (f"CVaR {s['alpha']:.0%}", f"{s['cvar']:,.2f}"),
+        (f"VaR {s['alpha']:.0%}", f"{s['var']:,.2f}"),
+        ("worst case", f"{s['worst_case_cost']:,.2f}"),
+        ("fill rate", f"{s['fill_rate']:.2%}"),
+        ("P(any stockout)", f"{s['stockout_probability']:.1%}"),
+        ("scenarios", f"{s['scenarios']} ({s['scenario_source']})"),
+    ]
+    right = [(k, f"{v:,.2f}") for k, v in s["costs"].items() if v]
+    table = Table(box=box.SIMPLE, show_header=True, pad_edge=False)
+    table.add_column("metric")
+    table.add_column("value", justify="right")
+    table.add_column("expected cost by component")
+    table.add_column("", justify="right")
+    for k in range(max(len(left), len(right))):
+        a = left[k] if k < len(left) else ("", "")
+        b = right[k] if k < len(right) else ("", "")
+        table.add_row(*a, *b)
+    return table
+
+
+def orders_table(plan: Plan) -> Table | str:
+    """Orders by supplier: region, lines, units, share of units, spend."""
+    orders = plan.orders
+    if orders is None or not len(orders):
+        return "no orders"
+    regions = plan.instance.suppliers["region"] if plan.instance is not None else None
+    spend = orders["quantity"] * orders["unit_cost"]
+    grouped = orders.assign(spend=spend).groupby("supplier")
+    by = grouped.agg(lines=("quantity", "size"), units=("quantity", "sum"), spend=("spend", "sum"))
+    total = by["units"].sum()
+    table = Table(title="orders by supplier", box=box.SIMPLE, title_justify="left", pad_edge=False)
+    for name, justify in [
+        ("supplier", "left"),
+        ("region", "left"),
+        ("lines", "right"),
+        ("units", "right"),
+        ("share", "right"),
+        ("spend", "right"),
+    ]:
+        table.add_column(name, justify=justify)
+    for supplier, row in by.iterrows():
+        table.add_row(
+            str(supplier),
+            "" if regions is None else str(regions.get(supplier, "")),
+            f"{int(row['lines'])}",
+            f"{row['units']:,.0f}",
+            f"{row['units'] / total:.1%}" if total else "-",
+            f"{row['spend']:,.2f}",
+        )
+    return table
