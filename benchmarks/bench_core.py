@@ -36,15 +36,23 @@ def one_run(args: argparse.Namespace, seed: int, time_limit: float) -> dict:
         moq=True,
         capacity=True,
         order_costs=True,
+        disruptions=args.disruptions,
+        spot_buys=args.spot_buys,
     )
     config = tables.pop("config")
     inst = jitopt.Instance.from_frames(config, **tables)
     validate_seconds = time.perf_counter() - start
-    problem = jitopt.build(inst)
+    problem = jitopt.build(inst, count=args.scenarios)
+    heuristic = {"auto": None, "on": True, "off": False}[args.heuristic]
     plan = problem.solve(
-        time_limit=time_limit, mip_gap=args.gap, threads=args.threads, tee=args.tee
+        time_limit=time_limit,
+        mip_gap=args.gap,
+        threads=args.threads,
+        tee=args.tee,
+        heuristic=heuristic,
     )
     s = plan.summary
+    h = s.get("heuristic") or {}
     return {
         "seed": seed,
         "time_limit": time_limit,
@@ -59,6 +67,10 @@ def one_run(args: argparse.Namespace, seed: int, time_limit: float) -> dict:
         "binaries": s["model"]["binaries"],
         "constraints": s["model"]["constraints"],
         # Linux reports ru_maxrss in KiB.
+        "scenarios": s["scenarios"],
+        "heuristic": args.heuristic,
+        "heuristic_plans": [(p["seconds"], p["objective"]) for p in h.get("plans", [])],
+        "final_plan_from": h.get("final_plan_from", "highs"),
         "peak_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
     }
 
@@ -93,15 +105,17 @@ def fmt(value, spec: str) -> str:
 
 def table(rows: list[dict]) -> str:
     head = (
-        "| seed | rep | limit s | status | build s | solve s | gap % | objective | bound "
-        "| variables | binaries | constraints | peak MiB |"
+        "| seed | rep | heuristic | limit s | status | build s | solve s | gap % | objective "
+        "| bound | plan from | variables | binaries | constraints | peak MiB |"
     )
     lines = [head, "|" + "---|" * (head.count("|") - 1)]
     for r in rows:
         lines.append(
-            f"| {r['seed']} | {r['rep']} | {r['time_limit']:g} | {r['status']} | {r['build_s']:.2f} "
-            f"| {r['solve_s']:.1f} | {fmt(None if r['gap'] is None else 100 * r['gap'], '.3f')} "
-            f"| {fmt(r['objective'], ',.0f')} | {fmt(r['bound'], ',.0f')} | {r['variables']} "
+            f"| {r['seed']} | {r['rep']} | {r['heuristic']} | {r['time_limit']:g} | {r['status']} "
+            f"| {r['build_s']:.2f} | {r['solve_s']:.1f} "
+            f"| {fmt(None if r['gap'] is None else 100 * r['gap'], '.3f')} "
+            f"| {fmt(r['objective'], ',.0f')} | {fmt(r['bound'], ',.0f')} | {r['final_plan_from']} "
+            f"| {r['variables']} "
             f"| {r['binaries']} | {r['constraints']} | {r['peak_mib']:.0f} |"
         )
     return "\n".join(lines)
@@ -140,6 +154,19 @@ def parse(argv: list[str]) -> argparse.Namespace:
     )
     p.add_argument("--gap", type=float, default=1e-3, help="relative MIP gap (default 0.001)")
     p.add_argument("--threads", type=int, default=2)
+    p.add_argument(
+        "--disruptions", action="store_true", help="regional and supplier disruption risk"
+    )
+    p.add_argument(
+        "--scenarios", type=int, help="sampled scenarios (with --disruptions; default 30)"
+    )
+    p.add_argument("--spot-buys", action="store_true", help="items can be bought on the spot")
+    p.add_argument(
+        "--heuristic",
+        choices=["auto", "on", "off"],
+        default="auto",
+        help="jitopt.heuristic next to HiGHS (auto: on for >= 1000 integer variables)",
+    )
     p.add_argument("--repeat", type=int, default=1, help="runs per seed (default 1)")
     p.add_argument("--json", metavar="FILE", help="also write the runs as JSON lines")
     p.add_argument(
@@ -160,10 +187,15 @@ def main(argv: list[str] | None = None) -> None:
     if args.child_seed is not None:
         print(json.dumps(one_run(args, args.child_seed, args.child_time_limit)))
         return
+    risk = (
+        f"disruptions, {args.scenarios or 30} sampled scenarios"
+        if args.disruptions
+        else "deterministic"
+    )
     print(
         f"# bench_core: {args.items} items x {args.suppliers} suppliers x {args.regions} regions x "
-        f"{args.periods} periods, MOQ + capacity + order costs, deterministic; gap {args.gap:g}, "
-        f"{args.threads} threads",
+        f"{args.periods} periods, MOQ + capacity + order costs{' + spot buys' * args.spot_buys}, "
+        f"{risk}; gap {args.gap:g}, {args.threads} threads, heuristic {args.heuristic}",
         flush=True,
     )
     print(f"# {machine()}", flush=True)

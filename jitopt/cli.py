@@ -143,6 +143,62 @@ def solve(
 
 
 @main.command()
+@click.argument("out_dir", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--items", type=click.IntRange(min=1), default=30, show_default=True)
+@click.option("--suppliers", type=click.IntRange(min=2), default=6, show_default=True)
+@click.option("--regions", type=click.IntRange(min=1), default=3, show_default=True)
+@click.option("--periods", type=click.IntRange(min=2), default=26, show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option(
+    "--scenarios",
+    type=click.IntRange(min=1),
+    help="Demand scenarios (a scenario column in demand.csv) [one demand series].",
+)
+@click.option("--moq/--no-moq", default=True, show_default=True, help="Minimum order quantities.")
+@click.option(
+    "--capacity/--no-capacity", default=True, show_default=True, help="Supplier capacities."
+)
+@click.option(
+    "--order-costs/--no-order-costs", default=True, show_default=True, help="Order costs."
+)
+@click.option("--price-breaks", is_flag=True, help="All-units discounts on some offers.")
+@click.option(
+    "--disruptions", is_flag=True, help="Regional and supplier disruption risk (sampled)."
+)
+@click.option(
+    "--sampled",
+    type=click.IntRange(min=1),
+    default=30,
+    show_default=True,
+    help="Disruption scenarios to sample ([scenarios] count), with --disruptions.",
+)
+@click.option("--spot-buys", is_flag=True, help="Items can be bought on the spot (expedited).")
+@click.option(
+    "--pipeline/--no-pipeline", default=True, show_default=True, help="Orders in transit."
+)
+@click.option("--overwrite", is_flag=True, help="Replace the files of a non-empty OUT_DIR.")
+@click.option("--debug", is_flag=True, help="Show tracebacks.")
+def generate(out_dir, overwrite, debug, **options):
+    """Write a synthetic but believable instance to OUT_DIR (same options, same files)."""
+
+    def action():
+        from jitopt.generate import generate as make, write_generated
+        from jitopt.instance import read_instance
+
+        if out_dir.exists() and any(out_dir.iterdir()) and not overwrite:
+            click.echo(f"error: {out_dir} is not empty (use --overwrite)", err=True)
+            raise _Exit(EXIT_INVALID)
+        write_generated(make(**options), out_dir, overwrite=overwrite)
+        inst = read_instance(out_dir)  # what was written must read back as a valid instance
+        click.echo(
+            f"{inst.name}: {len(inst.items)} items, {len(inst.suppliers)} suppliers, "
+            f"{len(inst.offers)} offers, {inst.periods} periods -> {out_dir}/"
+        )
+
+    _run(debug, action)
+
+
+@main.command()
 @click.argument("instance_dir", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--debug", is_flag=True, help="Show tracebacks.")
 def validate(instance_dir, debug):

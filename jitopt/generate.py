@@ -22,6 +22,8 @@ _STREAMS = (
     "price_breaks",
     "disruptions",
     "pipeline",
+    "spot",  # appended last: SeedSequence children depend on their index only, so earlier streams
+    # (and the tables drawn from them) are unchanged by new ones
 )
 
 _WEEKS_PER_YEAR = 52
@@ -41,6 +43,8 @@ def generate(
     disruptions: bool = False,
     scenarios: int | None = None,
     pipeline: bool = True,
+    spot_buys: bool = False,
+    sampled: int = 30,
 ) -> dict:
     """A random instance as DataFrames with the column names of SPEC §2.
 
@@ -61,8 +65,11 @@ def generate(
     Optional features: ``moq`` (1-4 weeks of mean demand per offer), ``capacity`` (40-70 % of the
     total mean demand of the supplier's items, per period), ``order_costs`` (100-500 per
     supplier-period), ``price_breaks`` (one or two all-units discounts on about a third of the
-    offers), ``disruptions`` (regions.csv and suppliers with ``disruption_prob`` 0.01-0.05 and
-    ``disruption_length`` 2-4; ``[scenarios]`` count 30 in the config). ``scenarios=N`` gives N
+    offers), ``disruptions`` (regions.csv with a per-period ``disruption_prob`` of 0.3-1 % for the
+    near region and 2-5 % for far ones, suppliers with 0.5-1.5 % near and 1-4 % far, lengths 2-4
+    periods; ``[scenarios]`` count ``sampled`` in the config). ``spot_buys`` gives every item an
+    ``expedite_cost`` (a spot purchase, delivered at once) of 1.5-2.5 times its reference price.
+    ``scenarios=N`` gives N
     equally likely demand series (a ``scenario`` column in demand) instead of one.
 
     The same arguments give identical tables, and each feature draws from its own random stream,
@@ -163,6 +170,11 @@ def generate(
         }
     )
 
+    if spot_buys:
+        items_df["expedite_cost"] = np.round(
+            ref_price * rng["spot"].uniform(1.5, 2.5, size=items), 2
+        )
+
     cap = None
     if capacity:
         offered_mean = np.bincount(offer_s, weights=mean[offer_i], minlength=suppliers)
@@ -196,13 +208,26 @@ def generate(
         regions_df = pd.DataFrame(
             {
                 "region": region_names,
-                "disruption_prob": np.round(g.uniform(0.01, 0.05, size=regions), 3),
+                # The near region is the safe one: its disruptions are rarer.
+                "disruption_prob": np.round(
+                    np.where(
+                        np.arange(regions) == 0,
+                        g.uniform(0.003, 0.01, size=regions),
+                        g.uniform(0.02, 0.05, size=regions),
+                    ),
+                    3,
+                ),
                 "disruption_length": g.integers(2, 5, size=regions),
             }
         )
-        suppliers_df["disruption_prob"] = np.round(g.uniform(0.01, 0.05, size=suppliers), 3)
+        suppliers_df["disruption_prob"] = np.round(
+            np.where(
+                near, g.uniform(0.005, 0.015, size=suppliers), g.uniform(0.01, 0.04, size=suppliers)
+            ),
+            3,
+        )
         suppliers_df["disruption_length"] = g.integers(2, 5, size=suppliers)
-        config["scenarios"] = {"count": 30, "seed": seed}
+        config["scenarios"] = {"count": sampled, "seed": seed}
     config["solver"] = {"time_limit": 60, "mip_gap": 0.001}
 
     if scenarios is None:

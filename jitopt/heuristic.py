@@ -76,8 +76,8 @@ def item_groups(
         else:
             joint.append(col[id(v)])
     groups, current = [], []
-    for item in by_item:  # insertion order: the model's line order
-        current.extend(by_item[item])
+    for columns in by_item.values():  # insertion order: the model's line order
+        current.extend(columns)
         if len(current) >= group_columns:
             groups.append(np.array(current, dtype=np.int32))
             current = []

@@ -5,7 +5,6 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-
 # The per-scenario cost columns of the output scenarios.csv (SPEC §4), accepted back as input.
 _OUTPUT_COST_COLUMNS = (
     "cost",

@@ -12,11 +12,11 @@ import pandas as pd
 import pyomo.environ as pyo
 from pyomo.contrib.solver.common.factory import SolverFactory
 
+from jitopt.heuristic import Heuristic, Incumbent, item_groups
 from jitopt.instance import Instance
 from jitopt.model import ModelData, build_model
 from jitopt.plan import Plan, SolverRun, Status, make_plan
 from jitopt.scenarios import ScenarioSet, make_scenarios
-from jitopt.heuristic import Heuristic, Incumbent, item_groups
 
 DEFAULT_TIME_LIMIT = 60.0
 DEFAULT_MIP_GAP = 1e-4
@@ -147,14 +147,14 @@ def run_highs(
     objective = info.objective_function_value if has_solution else None
     values = np.asarray(h.getSolution().col_value) if has_solution else None
     source = "highs"
-    if incumbent is not None and incumbent.solution is not None:
-        if objective is None or incumbent.value < objective - 1e-9 * max(1.0, abs(objective)):
-            objective, values, has_solution, source = (
-                incumbent.value,
-                incumbent.solution,
-                True,
-                "heuristic",
-            )
+    better = (
+        incumbent is not None
+        and incumbent.solution is not None
+        and (objective is None or incumbent.value < objective - 1e-9 * max(1.0, abs(objective)))
+    )
+    if better:
+        objective, values, has_solution = incumbent.value, incumbent.solution, True
+        source = "heuristic"
 
     M = highspy.HighsModelStatus
     if model_status in (M.kInfeasible, M.kUnboundedOrInfeasible):

@@ -72,7 +72,8 @@ def test_tables_have_the_spec_columns_and_believable_values():
     assert (sup.loc[near, "lead_time"] == 1).all()
     assert sup.loc[~near, "lead_time"].between(3, 6).all()
     assert sup["order_cost"].between(100, 500).all()
-    assert sup["disruption_prob"].between(0.01, 0.05).all()
+    assert sup.loc[near, "disruption_prob"].between(0.005, 0.015).all()
+    assert sup.loc[~near, "disruption_prob"].between(0.01, 0.04).all()
     assert sup["disruption_length"].between(2, 4).all()
 
     per_item = t["offers"].groupby("item")["supplier"].agg(list)
@@ -191,3 +192,70 @@ def test_heuristic_plans_are_valid_plans(checked):
     run = SolverRun(jitopt.Status.FEASIBLE, incumbent.value, None, 1.0, "heuristic", 20, 1e-4)
     plan = checked(make_plan(problem.instance, problem.scenarios, orders, inventory, run))
     assert plan.objective == pytest.approx(incumbent.value, rel=1e-6)
+
+
+def test_generate_command_writes_identical_files_for_the_same_seed(tmp_path):
+    """`jitopt generate` twice with the same options gives byte-identical files; another seed
+    gives different demand; the written instance reads back and solves (exit 0)."""
+    from click.testing import CliRunner
+
+    from jitopt.cli import main
+
+    runner = CliRunner()
+    args = ["--items", "4", "--suppliers", "3", "--periods", "8", "--disruptions", "--spot-buys"]
+    for name, seed in [("a", "3"), ("b", "3"), ("c", "4")]:
+        result = runner.invoke(main, ["generate", str(tmp_path / name), *args, "--seed", seed])
+        assert result.exit_code == 0, result.output
+    files = sorted(p.name for p in (tmp_path / "a").iterdir())
+    assert "regions.csv" in files and files == sorted(p.name for p in (tmp_path / "b").iterdir())
+    for f in files:
+        assert (tmp_path / "a" / f).read_bytes() == (tmp_path / "b" / f).read_bytes(), f
+    assert (tmp_path / "a" / "demand.csv").read_bytes() != (
+        tmp_path / "c" / "demand.csv"
+    ).read_bytes()
+    result = runner.invoke(main, ["generate", str(tmp_path / "a"), *args])
+    assert result.exit_code == 2 and "--overwrite" in result.output
+    result = runner.invoke(main, ["solve", str(tmp_path / "a"), "-o", str(tmp_path / "out"), "-q"])
+    assert result.exit_code == 0, result.output
+
+
+def test_generated_disruption_risk_is_higher_far_away():
+    """Believable risk: the near region (R1, lead time 1) is disrupted less often than far ones."""
+    for seed in range(5):
+        t = generate(items=6, suppliers=6, regions=3, periods=8, seed=seed, disruptions=True)
+        regions = t["regions"].set_index("region")["disruption_prob"]
+        assert regions["R1"] < regions.drop("R1").min()
+        sup = t["suppliers"]
+        near = sup["lead_time"] == 1
+        assert sup.loc[near, "disruption_prob"].max() <= sup.loc[~near, "disruption_prob"].max()
+
+
+LIBRARY = {
+    "small": "--items 10 --suppliers 4 --regions 2 --periods 12 --disruptions --spot-buys "
+    "--sampled 10 --seed 0",
+    "medium": "--items 30 --suppliers 6 --regions 3 --periods 26 --disruptions --spot-buys "
+    "--sampled 20 --seed 0",
+    "large": "--items 100 --suppliers 8 --regions 3 --periods 26 --seed 0",
+}
+
+
+@pytest.mark.parametrize("name", sorted(LIBRARY))
+def test_generated_library_instances_are_what_the_documented_command_writes(tmp_path, name):
+    """instances/{small,medium,large} are exactly what the commands of instances/README.md write
+    (so benchmarks and docs that name them describe the files that are shipped)."""
+    from pathlib import Path
+
+    from click.testing import CliRunner
+
+    from jitopt.cli import main
+
+    root = Path(__file__).resolve().parent.parent
+    assert f"jitopt generate instances/{name}" in (root / "instances" / "README.md").read_text()
+    result = CliRunner().invoke(main, ["generate", str(tmp_path / name), *LIBRARY[name].split()])
+    assert result.exit_code == 0, result.output
+    shipped = root / "instances" / name
+    assert sorted(p.name for p in shipped.iterdir()) == sorted(
+        p.name for p in (tmp_path / name).iterdir()
+    )
+    for file in shipped.iterdir():
+        assert file.read_bytes() == (tmp_path / name / file.name).read_bytes(), file.name
