@@ -15,7 +15,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-import bench_core  # noqa: E402
+import bench_core
 
 DEFAULTS = [
     "--items", "30",

@@ -237,3 +237,76 @@ def check(instance_dir, out_dir, debug):
         raise _Exit(EXIT_ERROR)
 
     _run(debug, action)
+
+
+@main.command("build")
+@click.argument("forecast", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--catalog",
+    "catalog_dir",
+    required=True,
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="Folder with items.csv, suppliers.csv, offers.csv [price_breaks.csv, regions.csv, "
+    "pipeline.csv, instance.toml].",
+)
+@click.option(
+    "-o",
+    "--out",
+    "out_dir",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder to write the instance to.",
+)
+@click.option("--model", help="Forecast model (column) to use, when the forecast has several.")
+@click.option(
+    "--scenarios",
+    "count",
+    type=click.IntRange(min=1),
+    help="Demand scenarios to draw [catalog instance.toml [scenarios] count, else 30].",
+)
+@click.option(
+    "--seed", type=click.IntRange(min=0), help="Seed for the draws [instance.toml, else 0]."
+)
+@click.option("--clip-negative", is_flag=True, help="Read negative forecast values as zero demand.")
+@click.option("--overwrite", is_flag=True, help="Replace the files of a non-empty OUT folder.")
+@click.option("--debug", is_flag=True, help="Show tracebacks.")
+def build_cmd(forecast, catalog_dir, out_dir, model, count, seed, clip_negative, overwrite, debug):
+    """Build an instance from a demand FORECAST (CSV or Parquet) and a supplier catalogue.
+
+    FORECAST is statsforecast's long format (unique_id, ds, a column per model, optional
+    <model>-lo-<L>/<model>-hi-<L>), quantiles (<model>-q-<P>) or sample paths (unique_id, ds,
+    sample, one value column). Exit code 2 lists every problem of the forecast and catalogue.
+    """
+
+    def action():
+        import pandas as pd
+
+        from jitopt.catalog import build_instance, write_instance_dir
+        from jitopt.forecast import detect_format, read_forecast
+
+        if out_dir.exists() and any(out_dir.iterdir()) and not overwrite:
+            click.echo(f"error: {out_dir} is not empty (use --overwrite)", err=True)
+            raise _Exit(EXIT_INVALID)
+        frame = read_forecast(forecast)
+        built = build_instance(
+            frame,
+            catalog_dir,
+            model=model,
+            scenarios=count,
+            seed=seed,
+            clip_negative=clip_negative,
+        )
+        write_instance_dir(built, out_dir, overwrite=overwrite)
+        fmt, cfg, demand = detect_format(frame, model), built["config"], built["demand"]
+        dates = pd.date_range(cfg["start"], periods=cfg["periods"], freq=cfg["freq"])
+        if "scenario" in demand.columns:
+            series = f"{demand['scenario'].nunique()} demand scenarios"
+        else:
+            series = "1 demand series"
+        click.echo(
+            f"{out_dir}: {len(built['items'])} items, {cfg['periods']} periods "
+            f"{dates[0]:%Y-%m-%d}..{dates[-1]:%Y-%m-%d} ({cfg['freq']}), {series} "
+            f"({fmt.model}, {fmt.kind})"
+        )
+
+    _run(debug, action)

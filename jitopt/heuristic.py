@@ -149,11 +149,18 @@ class Heuristic(threading.Thread):
             self._integrality(g, continuous)
         budget_end = time.perf_counter() + CONSTRUCTION_SHARE * self._left()
         values = None
-        for k, g in enumerate(self.groups):
+        k = 0
+        while k < len(self.groups):
             if self.stopped.is_set() or self._left() <= 0:
                 return None
+            budget, todo = budget_end - time.perf_counter(), len(self.groups) - k
+            if todo > 1 and budget < todo * MIN_STEP_SECONDS:
+                # Late (a slow machine, or a short time limit): the remaining groups in one step,
+                # so that there is a complete plan before the deadline.
+                g, k, seconds = np.concatenate(self.groups[k:]), len(self.groups), budget
+            else:
+                g, k, seconds = self.groups[k], k + 1, budget / todo
             self._integrality(g, integer)
-            seconds = (budget_end - time.perf_counter()) / (len(self.groups) - k)
             found = self._solve(min(max(seconds, MIN_STEP_SECONDS), self._left()))
             if found is None:  # no plan for this group in time: order nothing on its lines
                 values = np.zeros(self.h.getNumCol()) if values is None else values

@@ -1,0 +1,317 @@
+"""An instance from a demand forecast and a supplier catalogue (SPEC §7): join, check, write.
+
+The catalogue is what a buyer knows besides demand: ``items.csv``, ``suppliers.csv``,
+``offers.csv`` and any of ``price_breaks.csv``, ``regions.csv``, ``pipeline.csv``, with an optional
+``instance.toml`` whose settings are carried over (``periods``, ``start`` and ``freq`` come from
+the forecast). Tables of a catalogue directory are carried over as text, exactly as written.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from jitopt.demand import demand_scenarios
+from jitopt.errors import InstanceError, Problem
+from jitopt.forecast import (
+    DATE,
+    ID,
+    _dates,
+    _normalized,
+    _parse,
+    _Problems,
+    _source,
+    forecast_items,
+    read_forecast,
+)
+from jitopt.generate import _toml
+from jitopt.instance import Instance, _read_csv, _Reader
+from jitopt.schema import TABLES
+
+CATALOG_TABLES = ("items", "suppliers", "offers", "price_breaks", "regions", "pipeline")
+DEFAULT_SCENARIOS = 30
+_NOT_IN_CATALOG = {
+    "demand": "demand comes from the forecast",
+    "scenarios": "explicit scenarios cannot be combined with the forecast's demand scenarios",
+    "outages": "explicit scenarios cannot be combined with the forecast's demand scenarios",
+}
+
+
+@dataclass
+class _Catalog:
+    config: dict = field(default_factory=dict)
+    tables: dict = field(default_factory=dict)
+    from_files: bool = True
+    unreadable: set = field(default_factory=set)
+    name: str = "instance"
+
+    def file(self, stem: str) -> str:
+        return TABLES[stem].file if self.from_files else f"{stem} (DataFrame)"
+
+    def names(self, stem: str, column: str) -> dict[str, int | str]:
+        """Names in ``column`` of a table, each with the row label of its first occurrence."""
+        frame = self.tables.get(stem)
+        if frame is None or column not in frame.columns:
+            return {}
+        out: dict[str, int | str] = {}
+        for label, cell in zip(frame.index, frame[column]):
+            name = None if pd.isna(cell) else str(cell).strip()
+            if name:
+                out.setdefault(name, int(label) + 2 if self.from_files else label)
+        return out
+
+
+def build_instance(
+    forecast: pd.DataFrame | str | Path,
+    catalog: dict | str | Path,
+    *,
+    model: str | None = None,
+    scenarios: int | None = None,
+    seed: int | None = None,
+    config: dict | None = None,
+    clip_negative: bool = False,
+) -> dict:
+    """An instance (``{"config", "items", "suppliers", "offers", "demand", "price_breaks",
+    "regions", "pipeline"}``, as `jitopt.generate.generate` returns) from ``forecast`` (a
+    DataFrame or a file, see `jitopt.forecast`) and ``catalog`` (a directory, or a dict of
+    DataFrames with an optional ``"config"`` dict standing for instance.toml).
+
+    ``config`` overrides settings of the catalogue's instance.toml. ``scenarios`` (N) defaults to
+    ``[scenarios] count``, else 30; ``seed`` to ``[scenarios] seed``, else 0; both are recorded in
+    ``[scenarios]``. The result is validated like any instance; every problem of the forecast, of
+    the catalogue and of their fit (items without forecast, forecast items without offer) is
+    raised at once as one `InstanceError`.
+    """
+    problems = _Problems()
+    frame = read_forecast(forecast) if isinstance(forecast, (str, Path)) else forecast
+    if isinstance(catalog, dict):
+        cat = _catalog_from_frames(catalog, problems)
+    else:
+        cat = _catalog_from_dir(Path(catalog), problems)
+    settings = _merged(cat.config, config or {})
+    sampling = settings.get("scenarios") if isinstance(settings.get("scenarios"), dict) else {}
+    for option, value, low in (("--scenarios", scenarios, 1), ("--seed", seed, 0)):
+        if value is not None and not _is_int(value, low):
+            problems.add(Problem(option, f"must be an integer >= {low}, got {value!r}"))
+    # A bad value of instance.toml stays in the config, for the instance validation to report.
+    chosen = {
+        "count": scenarios if scenarios is not None else sampling.get("count", DEFAULT_SCENARIOS),
+        "seed": seed if seed is not None else sampling.get("seed", 0),
+    }
+    usable = {"count": 1, "seed": 0} | _valid(chosen)
+
+    fc = _parse(frame, model, clip_negative, problems)
+    fc_items = forecast_items(frame)
+    _check_items(cat, fc_items, _source(frame), problems)
+
+    if fc is not None:
+        periods, dates = fc.periods, {"start": fc.start, "freq": fc.freq}
+        demand = demand_scenarios(fc, usable["count"], usable["seed"])
+    else:  # a broken forecast: still check the catalogue, over as many periods as it has dates
+        periods, dates, demand = _dates_in(frame), {}, None
+    out_config = {"name": settings["name"]} if "name" in settings else {}
+    out_config |= {"periods": periods, **dates}
+    out_config |= {
+        k: v for k, v in settings.items() if k not in ("name", "periods", "start", "freq")
+    }
+    out_config["scenarios"] = {**sampling, **_valid(chosen)}
+
+    if periods >= 1:
+        check_demand = _demand_for_check(demand, cat, periods)
+        tables = {stem: cat.tables.get(stem) for stem in CATALOG_TABLES} | {"demand": check_demand}
+        try:
+            if cat.from_files:
+                reader = _Reader(from_files=True)
+                reader.unreadable = set(cat.unreadable)
+                reader.build(dict(out_config), tables, default_name=cat.name)
+            else:
+                Instance.from_frames(dict(out_config), **tables)
+        except InstanceError as exc:
+            for problem in exc.problems:
+                problems.add(problem)
+    problems.raise_if_any()
+    built = {"config": out_config}
+    for stem in ("items", "suppliers", "offers", "demand", "price_breaks", "regions", "pipeline"):
+        built[stem] = demand if stem == "demand" else cat.tables.get(stem)
+    return built
+
+
+def read_catalog(path: str | Path) -> dict:
+    """The catalogue in directory ``path`` as ``{"config": dict, "<table>": DataFrame | None}``
+    (tables as text); raises `InstanceError` for unreadable or foreign files."""
+    problems = _Problems()
+    cat = _catalog_from_dir(Path(path), problems)
+    problems.raise_if_any()
+    return {"config": cat.config} | {stem: cat.tables.get(stem) for stem in CATALOG_TABLES}
+
+
+def write_instance_dir(built: dict, out_dir: str | Path, overwrite: bool = False) -> Path:
+    """Write ``built`` (from `build_instance` or `jitopt.generate.generate`) as an instance
+    directory: instance.toml and one CSV per table. Each file is written under a temporary name and
+    renamed, so an interruption never leaves a half-written file. Refuses a non-empty directory
+    unless ``overwrite``; then instance files that ``built`` no longer has are removed."""
+    path = Path(out_dir)
+    if path.exists() and not path.is_dir():
+        raise FileExistsError(f"{path} exists and is not a directory")
+    if path.exists() and any(path.iterdir()) and not overwrite:
+        raise FileExistsError(f"{path} exists and is not empty (pass overwrite=True to replace it)")
+    files = {"instance.toml": _toml(built.get("config") or {})}
+    for stem, table in TABLES.items():
+        frame = built.get(stem)
+        if frame is not None:
+            files[table.file] = frame.to_csv(index=False, lineterminator="\n")
+    path.mkdir(parents=True, exist_ok=True)
+    for table in TABLES.values():
+        if table.file not in files:
+            (path / table.file).unlink(missing_ok=True)  # a stale table would be read back
+    for name, text in files.items():
+        _atomic_write(path / name, text)
+    return path
+
+
+# -- helpers -------------------------------------------------------------------------------------
+
+
+def _catalog_from_dir(path: Path, problems: _Problems) -> _Catalog:
+    cat = _Catalog(name=path.name)
+    if not path.is_dir():
+        problems.add(Problem(str(path), "is not a directory (the catalogue is a directory)"))
+        return cat
+    toml = path / "instance.toml"
+    if toml.exists():
+        try:
+            cat.config = tomllib.loads(toml.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            problems.add(Problem("instance.toml", f"is not valid TOML: {exc}"))
+    for stem in CATALOG_TABLES:
+        file = path / TABLES[stem].file
+        if not file.exists():
+            continue
+        found: list[Problem] = []
+        try:
+            cat.tables[stem] = _read_csv(file, TABLES[stem], found)
+        except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+            found.append(Problem(file.name, f"cannot be read as CSV: {' '.join(str(exc).split())}"))
+            cat.unreadable.add(stem)
+        for problem in found:
+            problems.add(problem)
+    known = {TABLES[stem].file for stem in CATALOG_TABLES}
+    for name in sorted(p.name for p in path.glob("*.csv") if p.name not in known):
+        hint = _NOT_IN_CATALOG.get(name.removesuffix(".csv"), "expected: " + ", ".join(known))
+        problems.add(Problem(name, f"does not belong in a catalogue ({hint})"))
+    return cat
+
+
+def _catalog_from_frames(catalog: dict, problems: _Problems) -> _Catalog:
+    cat = _Catalog(config=dict(catalog.get("config") or {}), from_files=False)
+    for key, frame in catalog.items():
+        if key == "config" or frame is None:
+            continue
+        if key in CATALOG_TABLES:
+            cat.tables[key] = frame
+        else:
+            hint = _NOT_IN_CATALOG.get(key, "known: config, " + ", ".join(CATALOG_TABLES))
+            problems.add(Problem(f"{key} (DataFrame)", f"does not belong in a catalogue ({hint})"))
+    return cat
+
+
+def _check_items(cat: _Catalog, fc_items: dict, source: str, problems: _Problems) -> None:
+    """Every forecast item is in items.csv and has an offer; every catalogue item a forecast."""
+    items = cat.names("items", "item")
+    if not items or not fc_items:
+        return  # a missing table or column is reported on its own
+    offered = set(cat.names("offers", "item"))
+    spot = set(_with_value(cat, "items", "expedite_cost"))
+    items_file, offers_file = cat.file("items"), cat.file("offers")
+    for name, row in fc_items.items():
+        if name not in items:
+            message = (
+                f"item {name!r} is not in {items_file} (every forecast item needs a row there "
+                "and an offer)"
+            )
+            problems.add(Problem(source, message, row, ID), "forecast items not in the catalogue")
+    for name, row in items.items():
+        if name not in fc_items:
+            message = f"item {name!r} has no forecast in {source} (every catalogue item needs one)"
+            problems.add(
+                Problem(items_file, message, row, "item"), "catalogue items without forecast"
+            )
+        elif "offers" in cat.tables and name not in offered and name in spot:
+            # Without expedite_cost the instance validation reports the missing offer itself.
+            message = (
+                f"item {name!r} has a forecast but no offer in {offers_file} (a spot market "
+                "alone is no supplier)"
+            )
+            problems.add(Problem(items_file, message, row, "item"), "forecast items without offer")
+
+
+def _with_value(cat: _Catalog, stem: str, column: str) -> list[str]:
+    """Items of table ``stem`` with a non-empty ``column``."""
+    frame = cat.tables.get(stem)
+    if frame is None or column not in frame.columns or "item" not in frame.columns:
+        return []
+    cells = frame[column].map(lambda x: not pd.isna(x) and str(x).strip() != "")
+    return [str(name).strip() for name in frame.loc[cells.to_numpy(bool), "item"]]
+
+
+def _demand_for_check(demand, cat: _Catalog, periods: int) -> pd.DataFrame:
+    """The demand to validate the catalogue with: the forecast's rows of catalogue items, and
+    zeros for catalogue items without forecast (reported already, not to be reported again)."""
+    items = list(cat.names("items", "item"))
+    if demand is None:
+        demand = pd.DataFrame({"item": pd.Series([], dtype=object), "period": [], "demand": []})
+    demand = demand[demand["item"].isin(items)]
+    lacking = sorted(set(items) - set(demand["item"]))
+    scenarios = sorted(demand["scenario"].unique()) if "scenario" in demand.columns else [None]
+    if lacking and scenarios:
+        zeros = pd.DataFrame(
+            [(s, i, t, 0.0) for s in scenarios for i in lacking for t in range(1, periods + 1)],
+            columns=["scenario", "item", "period", "demand"],
+        )
+        if "scenario" not in demand.columns:
+            zeros = zeros.drop(columns="scenario")
+        demand = pd.concat([demand, zeros], ignore_index=True)
+    return demand.reset_index(drop=True)
+
+
+def _dates_in(frame: pd.DataFrame) -> int:
+    frame = _normalized(frame)
+    return int(_dates(frame[DATE]).nunique()) if DATE in frame.columns else 0
+
+
+def _merged(base: dict, override: dict) -> dict:
+    out = dict(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = {**out[key], **value}
+        else:
+            out[key] = value
+    return out
+
+
+def _is_int(value, low: int) -> bool:
+    return isinstance(value, (int, np.integer)) and not isinstance(value, bool) and value >= low
+
+
+def _valid(values: dict) -> dict:
+    """The entries that are usable integers (others stay as given, for validation to report)."""
+    return {k: int(v) for k, v in values.items() if _is_int(v, 1 if k == "count" else 0)}
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
