@@ -38,6 +38,7 @@ def one_run(args: argparse.Namespace, seed: int, time_limit: float) -> dict:
         order_costs=True,
         disruptions=args.disruptions,
         spot_buys=args.spot_buys,
+        capacity_range=tuple(args.capacity_range),
     )
     config = tables.pop("config")
     inst = jitopt.Instance.from_frames(config, **tables)
@@ -161,6 +162,14 @@ def parse(argv: list[str]) -> argparse.Namespace:
         "--scenarios", type=int, help="sampled scenarios (with --disruptions; default 30)"
     )
     p.add_argument("--spot-buys", action="store_true", help="items can be bought on the spot")
+    p.add_argument(
+        "--capacity-range",
+        type=float,
+        nargs=2,
+        default=[0.4, 0.7],
+        metavar=("LO", "HI"),
+        help="capacity as a share of the mean demand of the supplier's items (default 0.4 0.7)",
+    )
     p.add_argument(
         "--heuristic",
         choices=["auto", "on", "off"],

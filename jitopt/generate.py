@@ -45,6 +45,7 @@ def generate(
     pipeline: bool = True,
     spot_buys: bool = False,
     sampled: int = 30,
+    capacity_range: tuple[float, float] = (0.4, 0.7),
 ) -> dict:
     """A random instance as DataFrames with the column names of SPEC §2.
 
@@ -62,8 +63,9 @@ def generate(
     horizon; without them every plan starts with weeks of backlog that no decision can avoid, since
     the cheap sources cannot deliver before their lead time.
 
-    Optional features: ``moq`` (1-4 weeks of mean demand per offer), ``capacity`` (40-70 % of the
-    total mean demand of the supplier's items, per period), ``order_costs`` (100-500 per
+    Optional features: ``moq`` (1-4 weeks of mean demand per offer), ``capacity`` (per period, a share
+    of the total mean demand of the supplier's items drawn from ``capacity_range``, 40-70 % by
+    default), ``order_costs`` (100-500 per
     supplier-period), ``price_breaks`` (one or two all-units discounts on about a third of the
     offers), ``disruptions`` (regions.csv with a per-period ``disruption_prob`` of 0.3-1 % for the
     near region and 2-5 % for far ones, suppliers with 0.5-1.5 % near and 1-4 % far, lengths 2-4
@@ -179,7 +181,7 @@ def generate(
     if capacity:
         offered_mean = np.bincount(offer_s, weights=mean[offer_i], minlength=suppliers)
         cap = np.maximum(
-            np.round(offered_mean * rng["capacity"].uniform(0.4, 0.7, size=suppliers)), 1.0
+            np.round(offered_mean * rng["capacity"].uniform(*capacity_range, size=suppliers)), 1.0
         )
         suppliers_df["capacity"] = cap
     if order_costs:

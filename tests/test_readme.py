@@ -1,12 +1,75 @@
-"""The README's instance format section is the one generated from jitopt/schema.py."""
+"""The README says what the code does: the format section, the risk table, the worked example."""
 
+import re
+import shlex
 from pathlib import Path
 
+import pandas as pd
+from click.testing import CliRunner
+
+import jitopt
+from jitopt.cli import main
 from jitopt.schema import format_reference
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def readme(path: str = "README.md") -> str:
+    return (ROOT / path).read_text(encoding="utf-8")
 
 
 def test_readme_format_reference_is_current():
-    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
-    start = readme.index("-->\n", readme.index("<!-- format reference")) + 4
-    end = readme.index("<!-- end format reference -->")
-    assert readme[start:end].strip() == format_reference().strip()
+    text = readme()
+    start = text.index("-->\n", text.index("<!-- format reference")) + 4
+    end = text.index("<!-- end format reference -->")
+    assert text[start:end].strip() == format_reference().strip()
+
+
+def test_readme_risk_table_is_what_the_commands_give(tmp_path):
+    """The side-by-side table of the README's risk section: run its two commands and compare every
+    number of the table with the plans' summaries and tables."""
+    text = readme()
+    section = text[text.index("## Risk: how much tail risk") : text.index("## Options")]
+    commands = re.findall(r"^(jitopt solve [^#\n]+?)\s*(?:#.*)?$", section, re.MULTILINE)
+    assert len(commands) == 2
+    rows = [r for r in section.splitlines() if r.startswith("| risk-")]
+    assert len(rows) == 2
+    for command, row in zip(commands, rows):
+        args = shlex.split(command)[1:]
+        out = tmp_path / Path(args[args.index("-o") + 1]).name
+        args[args.index("-o") + 1] = str(out)
+        result = CliRunner().invoke(main, [*args[:1], str(ROOT / args[1]), *args[2:]])
+        assert result.exit_code == 0, result.output
+        summary = pd.read_json(out / "summary.json", typ="series")
+        orders = pd.read_csv(out / "orders.csv")
+        units = orders.groupby(
+            orders["supplier"].map({"HUAXIN": "CN", "NINGBO": "CN", "RHEIN": "DE", "BURSA": "TR"})
+        )["quantity"].sum()
+        cells = [c.strip() for c in row.strip("|").split("|")]
+        assert cells[1] == f"{summary['expected_cost']:,.2f}"
+        assert cells[2] == f"{summary['cvar']:,.2f}"
+        assert cells[3] == f"{summary['worst_case_cost']:,.2f}"
+        assert cells[4] == f"{summary['fill_rate']:.2%}".replace("%", " %")
+        expedite = summary["costs"]["expedite"]
+        assert cells[5] == (f"{expedite:,.2f}" if expedite else "0")
+        assert cells[6] == f"{units.get('CN', 0):,.0f} / {units.get('DE', 0):,.0f}"
+        assert summary["status"] == "optimal"
+
+
+def test_forecast_example_builds_as_its_readme_says(tmp_path):
+    """The worked example's `jitopt build` command gives a valid 12-week instance with 20 demand
+    scenarios and dates from 2027-01-04, weekly on Mondays."""
+    text = readme("instances/forecast-example/README.md")
+    command = next(ln for ln in text.splitlines() if ln.startswith("jitopt build "))
+    args = shlex.split(command)[1:]
+    args[1] = str(ROOT / args[1])
+    args[args.index("--catalog") + 1] = str(ROOT / args[args.index("--catalog") + 1])
+    args[args.index("-o") + 1] = str(tmp_path / "inst")
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    inst = jitopt.read_instance(tmp_path / "inst")
+    assert inst.periods == 12 and (inst.start, inst.freq) == ("2027-01-04", "W-MON")
+    assert inst.demand["scenario"].nunique() == 20
+    forecast = pd.read_csv(ROOT / "instances/forecast-example/forecast.csv")
+    dates = inst.period_dates().strftime("%Y-%m-%d").tolist()
+    assert dates == sorted(forecast["ds"].unique())
