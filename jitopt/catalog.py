@@ -76,6 +76,7 @@ def build_instance(
     seed: int | None = None,
     config: dict | None = None,
     clip_negative: bool = False,
+    decimals: int | None = 0,
 ) -> dict:
     """An instance (``{"config", "items", "suppliers", "offers", "demand", "price_breaks",
     "regions", "pipeline"}``, as `jitopt.generate.generate` returns) from ``forecast`` (a
@@ -112,7 +113,7 @@ def build_instance(
 
     if fc is not None:
         periods, dates = fc.periods, {"start": fc.start, "freq": fc.freq}
-        demand = demand_scenarios(fc, usable["count"], usable["seed"])
+        demand = demand_scenarios(fc, usable["count"], usable["seed"], decimals)
     else:  # a broken forecast: still check the catalogue, over as many periods as it has dates
         periods, dates, demand = _dates_in(frame), {}, None
     out_config = {"name": settings["name"]} if "name" in settings else {}

@@ -268,9 +268,18 @@ def check(instance_dir, out_dir, debug):
     "--seed", type=click.IntRange(min=0), help="Seed for the draws [instance.toml, else 0]."
 )
 @click.option("--clip-negative", is_flag=True, help="Read negative forecast values as zero demand.")
+@click.option(
+    "--decimals",
+    type=click.IntRange(min=0, max=6),
+    default=0,
+    show_default=True,
+    help="Round demand to this many decimals (0: whole units).",
+)
 @click.option("--overwrite", is_flag=True, help="Replace the files of a non-empty OUT folder.")
 @click.option("--debug", is_flag=True, help="Show tracebacks.")
-def build_cmd(forecast, catalog_dir, out_dir, model, count, seed, clip_negative, overwrite, debug):
+def build_cmd(
+    forecast, catalog_dir, out_dir, model, count, seed, clip_negative, decimals, overwrite, debug
+):
     """Build an instance from a demand FORECAST (CSV or Parquet) and a supplier catalogue.
 
     FORECAST is statsforecast's long format (unique_id, ds, a column per model, optional
@@ -295,6 +304,7 @@ def build_cmd(forecast, catalog_dir, out_dir, model, count, seed, clip_negative,
             scenarios=count,
             seed=seed,
             clip_negative=clip_negative,
+            decimals=decimals,
         )
         write_instance_dir(built, out_dir, overwrite=overwrite)
         fmt, cfg, demand = detect_format(frame, model), built["config"], built["demand"]

@@ -14,7 +14,9 @@ Choices where SPEC §7 is silent:
   average out over a lead time and understate the risk of running short; full dependence is the
   cautious end of what per-date quantiles allow. Items are drawn independently, in name order,
   so the same seed gives the same scenarios whatever the row order of the file.
-- Draws are rounded to 3 decimals. Sample paths are taken as they are, keeping their sample ids
+- Demand is rounded to whole units by default (``decimals=0``, `jitopt build --decimals`):
+  planners order whole units, and fractional demand gives fractional orders. Draws are otherwise
+  kept to 3 decimals. Sample paths are taken as they are, keeping their sample ids
   across items (a path of a joint model stays joint).
 """
 
@@ -52,8 +54,11 @@ def quantile_function(probabilities, values, u) -> np.ndarray:
     return np.maximum(q, 0.0)
 
 
-def demand_scenarios(forecast: Forecast, count: int, seed: int) -> pd.DataFrame:
-    """Demand per item and period (columns of SPEC §2 ``demand.csv``).
+def demand_scenarios(
+    forecast: Forecast, count: int, seed: int, decimals: int | None = 0
+) -> pd.DataFrame:
+    """Demand per item and period (columns of SPEC §2 ``demand.csv``), rounded to ``decimals``
+    (0: whole units, so that plans order whole units; None: as drawn, to 3 decimals).
 
     A point forecast gives one series (no ``scenario`` column). Intervals and quantiles give
     ``count`` scenarios ``d1..dN`` drawn with ``numpy.random.default_rng(seed)``; sample paths give
@@ -65,7 +70,7 @@ def demand_scenarios(forecast: Forecast, count: int, seed: int) -> pd.DataFrame:
             {
                 "item": np.repeat(forecast.items, periods),
                 "period": np.tile(np.arange(1, periods + 1), n_items),
-                "demand": np.maximum(forecast.values[..., 0], 0.0).ravel(),
+                "demand": _rounded(np.maximum(forecast.values[..., 0], 0.0), decimals).ravel(),
             }
         )
     rng = np.random.default_rng(seed)
@@ -78,7 +83,8 @@ def demand_scenarios(forecast: Forecast, count: int, seed: int) -> pd.DataFrame:
     else:
         u = rng.random((count, n_items))
         draws = quantile_function(forecast.probabilities, forecast.values, u[:, :, None])
-        draws = np.round(draws, 3) + 0.0  # + 0.0 turns -0.0 into 0.0
+        draws = np.round(draws, 3)
+    draws = _rounded(draws, decimals)
     scenarios = len(draws)
     return pd.DataFrame(
         {
@@ -88,3 +94,8 @@ def demand_scenarios(forecast: Forecast, count: int, seed: int) -> pd.DataFrame:
             "demand": draws.ravel(),
         }
     )
+
+
+def _rounded(values: np.ndarray, decimals: int | None) -> np.ndarray:
+    rounded = values if decimals is None else np.round(values, decimals)
+    return rounded + 0.0  # + 0.0 turns -0.0 into 0.0

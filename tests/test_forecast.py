@@ -154,13 +154,27 @@ def test_point_is_the_median_unless_outside_its_neighbouring_quantiles():
 # -- sampled demand ------------------------------------------------------------------------------
 
 
+def test_demand_is_rounded_to_whole_units_by_default():
+    """By default the drawn demand is whole units (so are the plans); decimals=1 keeps one decimal,
+    and the rounded draws are the raw draws rounded (same seed, same uniforms)."""
+    fc = interval_rows(items=("A",), dates=WEEKS[:3])
+    tables = valid_tables()
+    catalog = {"items": tables["items"].iloc[:1], "suppliers": tables["suppliers"]}
+    catalog["offers"] = tables["offers"].query("item == 'A'")
+    raw = build_instance(fc, catalog, scenarios=50, seed=2, decimals=None)["demand"]["demand"]
+    whole = build_instance(fc, catalog, scenarios=50, seed=2)["demand"]["demand"]
+    one = build_instance(fc, catalog, scenarios=50, seed=2, decimals=1)["demand"]["demand"]
+    assert (whole == np.round(whole)).all() and (raw != np.round(raw)).any()
+    assert np.allclose(whole, np.round(raw)) and np.allclose(one, np.round(raw, 1))
+
+
 def test_draws_reproduce_the_forecast_quantiles(tmp_path):
     n = 4000
     fc = interval_rows(items=("A",), dates=WEEKS[:3])
     tables = valid_tables()
     catalog = {"items": tables["items"].iloc[:1], "suppliers": tables["suppliers"]}
     catalog["offers"] = tables["offers"].query("item == 'A'")
-    built = build_instance(fc, catalog, scenarios=n, seed=11)
+    built = build_instance(fc, catalog, scenarios=n, seed=11, decimals=None)  # the raw draws
     demand = built["demand"]
     assert demand["scenario"].nunique() == n
     by_period = demand.pivot(index="scenario", columns="period", values="demand")
