@@ -8,8 +8,6 @@ the forecast). Tables of a catalogue directory are carried over as text, exactly
 
 from __future__ import annotations
 
-import os
-import tempfile
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +17,7 @@ import pandas as pd
 
 from jitopt.demand import demand_scenarios
 from jitopt.errors import InstanceError, Problem
+from jitopt.files import atomic_write
 from jitopt.forecast import (
     DATE,
     ID,
@@ -172,7 +171,7 @@ def write_instance_dir(built: dict, out_dir: str | Path, overwrite: bool = False
         if table.file not in files:
             (path / table.file).unlink(missing_ok=True)  # a stale table would be read back
     for name, text in files.items():
-        _atomic_write(path / name, text)
+        atomic_write(path / name, text)
     return path
 
 
@@ -303,16 +302,3 @@ def _is_int(value, low: int) -> bool:
 def _valid(values: dict) -> dict:
     """The entries that are usable integers (others stay as given, for validation to report)."""
     return {k: int(v) for k, v in values.items() if _is_int(v, 1 if k == "count" else 0)}
-
-
-def _atomic_write(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

@@ -182,7 +182,8 @@ def generate(out_dir, overwrite, debug, **options):
     """Write a synthetic but believable instance to OUT_DIR (same options, same files)."""
 
     def action():
-        from jitopt.generate import generate as make, write_generated
+        from jitopt.generate import generate as make
+        from jitopt.generate import write_generated
         from jitopt.instance import read_instance
 
         if out_dir.exists() and any(out_dir.iterdir()) and not overwrite:

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
@@ -13,22 +11,15 @@ import numpy as np
 import pandas as pd
 import pyomo.environ as pyo
 
+from jitopt.files import atomic_write
 from jitopt.instance import Instance
 from jitopt.scenarios import ScenarioSet
+from jitopt.schema import COST_COMPONENTS
 
 # Units short below which a period does not count as a stockout (solver tolerance).
 STOCKOUT_UNITS = 1e-6
 LARGE_GAP = 0.10  # a "feasible" plan this far from its bound gets a warning
 PLAN_FILES = {"orders.csv", "inventory.csv", "scenarios.csv", "outages.csv"}
-COST_COMPONENTS = (
-    "purchase",
-    "ordering",
-    "contract",
-    "holding",
-    "shortage",
-    "expedite",
-    "terminal",
-)
 
 
 class Status(str, Enum):
@@ -93,22 +84,8 @@ class Plan:
             (out / stale).unlink(missing_ok=True)  # a plan of an earlier run must not look current
         written = []
         for name, text in files.items():
-            written.append(_atomic_write(out / name, text))
+            written.append(atomic_write(out / name, text))
         return written
-
-
-def _atomic_write(path: Path, text: str) -> Path:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
 
 
 def make_plan(

@@ -5,9 +5,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-# The per-scenario cost columns of the output scenarios.csv (SPEC §4), accepted back as input.
-_OUTPUT_COST_COLUMNS = (
-    "cost",
+# The cost components of a scenario (SPEC §3), columns of the output scenarios.csv (SPEC §4).
+COST_COMPONENTS = (
     "purchase",
     "ordering",
     "contract",
@@ -270,7 +269,7 @@ TABLES: dict[str, Table] = {
                         else "ignored (see `cost`)",
                         required=False,
                     )
-                    for name in _OUTPUT_COST_COLUMNS
+                    for name in ("cost", *COST_COMPONENTS)
                 ),
             ),
             key=("scenario",),
