@@ -28,6 +28,7 @@ import jitopt
 from jitopt.cli import main
 from jitopt.plan import Status, cvar
 from jitopt.scenarios import make_scenarios
+from tests.instance_factory import write_instance as factory_write
 
 approx = pytest.approx
 
@@ -97,20 +98,8 @@ def ordered_by_supplier(plan: jitopt.Plan) -> dict[str, float]:
 
 
 def write_dir(path: Path, config: dict, tables: dict[str, pd.DataFrame]) -> Path:
-    """An instance directory: instance.toml (one level of [sections]) and one CSV per table."""
-    path.mkdir(parents=True)
-
-    def value(v):
-        return f'"{v}"' if isinstance(v, str) else repr(v)
-
-    lines = [f"{k} = {value(v)}" for k, v in config.items() if not isinstance(v, dict)]
-    for key, section in config.items():
-        if isinstance(section, dict):
-            lines += [f"[{key}]"] + [f"{k} = {value(v)}" for k, v in section.items()]
-    (path / "instance.toml").write_text("\n".join(lines) + "\n")
-    for name, frame in tables.items():
-        frame.to_csv(path / f"{name}.csv", index=False)
-    return path
+    """An instance directory for the CLI (instance_factory.write_instance, tables as a dict)."""
+    return factory_write(path, config, **tables)
 
 
 # -- 1. CVaR by hand ------------------------------------------------------------------------------

@@ -26,6 +26,7 @@ import jitopt
 from jitopt.check import check_solution
 from jitopt.cli import main
 from jitopt.plan import Status
+from tests.instance_factory import write_instance as factory_write
 
 # -- builders --------------------------------------------------------------------------------------
 
@@ -120,20 +121,8 @@ def scenario_cost(plan: jitopt.Plan, scenario: str) -> dict:
 
 
 def write_instance(path: Path, config: dict, tables: dict[str, pd.DataFrame]) -> Path:
-    """An instance directory for the CLI: instance.toml (one level of [sections]) and CSVs."""
-    path.mkdir(parents=True)
-
-    def value(v):
-        return f'"{v}"' if isinstance(v, str) else repr(v)
-
-    lines = [f"{k} = {value(v)}" for k, v in config.items() if not isinstance(v, dict)]
-    for key, section in config.items():
-        if isinstance(section, dict):
-            lines += [f"[{key}]"] + [f"{k} = {value(v)}" for k, v in section.items()]
-    (path / "instance.toml").write_text("\n".join(lines) + "\n")
-    for name, frame in tables.items():
-        frame.to_csv(path / f"{name}.csv", index=False)
-    return path
+    """An instance directory for the CLI (instance_factory.write_instance, tables as a dict)."""
+    return factory_write(path, config, **tables)
 
 
 approx = pytest.approx
