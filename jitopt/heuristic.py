@@ -24,6 +24,7 @@ from __future__ import annotations
 import math
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import highspy
@@ -36,6 +37,8 @@ GROUP_COLUMNS = 400
 STEP_GAP = 1e-3
 # The relax-and-fix construction gets at most this share of the heuristic's time.
 CONSTRUCTION_SHARE = 0.75
+# Share of the heuristic's time for the plan to start from (the expected-value plan), when given.
+START_SHARE = 0.5
 # Shortest time limit of one relax-and-fix step: shorter ones return poor plans for their group.
 MIN_STEP_SECONDS = 1.5
 ITEM_VARIABLES = ("w", "n", "v")  # indexed (supplier, item, period[, tier]): belong to one item
@@ -59,6 +62,25 @@ class Incumbent:
             self.value, self.solution, self.given = value, solution.copy(), False
             self.history.append((round(time.perf_counter() - self.start, 2), value))
             return True
+
+
+def integer_values(model) -> dict[tuple[str, object], float]:
+    """Values of the item integer variables of a solved model, by (component name, index)."""
+    return {
+        (v.parent_component().local_name, v.index()): float(v.value or 0.0)
+        for v in model.component_data_objects(pyo.Var)
+        if v.is_integer() and v.parent_component().local_name in ITEM_VARIABLES
+    }
+
+
+def item_columns(opt, model) -> dict[tuple[str, object], int]:
+    """HiGHS column of every item integer variable, by (component name, index)."""
+    col = opt._pyomo_var_to_solver_var_map
+    return {
+        (v.parent_component().local_name, v.index()): col[id(v)]
+        for v in model.component_data_objects(pyo.Var)
+        if v.is_integer() and not v.fixed and v.parent_component().local_name in ITEM_VARIABLES
+    }
 
 
 def item_groups(
@@ -90,8 +112,20 @@ class Heuristic(threading.Thread):
     """Relax-and-fix then fix-and-optimize on a copy of ``highs``'s model, until ``deadline``
     (a `time.perf_counter` value) or `stop`; every better plan goes to ``incumbent``."""
 
-    def __init__(self, highs: highspy.Highs, joint, groups, incumbent: Incumbent, deadline: float):
+    def __init__(
+        self,
+        highs: highspy.Highs,
+        joint,
+        groups,
+        incumbent: Incumbent,
+        deadline: float,
+        start: Callable[[float, threading.Event], dict | None] | None = None,
+        columns: dict | None = None,
+    ):
         super().__init__(name="jitopt-heuristic", daemon=True)
+        # ``start(seconds, stopped)``: item integer values of a plan to start from, by (component name,
+        # index) (`integer_values`), e.g. the expected-value plan; ``columns``: `item_columns`.
+        self.start_plan, self.columns = start, columns
         self.h = highspy.Highs()
         self.h.setOptionValue("output_flag", False)
         self.h.passModel(highs.getModel())
@@ -117,7 +151,9 @@ class Heuristic(threading.Thread):
 
     def run(self) -> None:
         try:
-            plan = self._construct()
+            plan = self._from_start() if self.start_plan is not None else None
+            if plan is None:
+                plan = self._construct()
             if plan is not None:
                 self._improve(plan)
         except BaseException as exc:  # noqa: BLE001 - reported by the caller, never lost
@@ -141,6 +177,21 @@ class Heuristic(threading.Thread):
         if len(cols):
             v = np.round(values[cols])
             self.h.changeColsBounds(len(cols), cols, v, v)
+
+    def _from_start(self) -> np.ndarray | None:
+        """The plan of ``start`` (its line and lot decisions fixed, the rest solved), or None."""
+        values = self.start_plan(START_SHARE * self._left(), self.stopped)
+        if values is None or self.stopped.is_set() or self._left() <= 0:
+            return None
+        cols = np.array(list(self.columns.values()), dtype=np.int32)
+        fixed = np.array([round(values.get(key, 0.0)) for key in self.columns], dtype=float)
+        self.h.changeColsBounds(len(cols), cols, fixed, fixed)
+        found = self._solve(max(self._left() * 0.5, MIN_STEP_SECONDS))
+        if found is None:  # restore the free bounds for the construction
+            self.h.changeColsBounds(len(cols), cols, self.free_lower[cols], self.free_upper[cols])
+            return None
+        self.incumbent.offer(*found)
+        return found[1]
 
     def _construct(self) -> np.ndarray | None:
         """Relax-and-fix: a complete plan, or None when time ran out first."""

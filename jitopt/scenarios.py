@@ -34,6 +34,18 @@ class ScenarioSet:
         """P[s can ship in t], shape (S, T)."""
         return np.einsum("w,wst->st", self.probability, self.available)
 
+    def expected_value(self) -> ScenarioSet:
+        """One scenario: the expected demand, every supplier available (the classic expected-value
+        problem; `jitopt.heuristic` starts from its plan)."""
+        return ScenarioSet(
+            names=["expected"],
+            probability=np.ones(1),
+            available=np.ones_like(self.available[:1], dtype=bool),
+            demand=np.einsum("w,wit->it", self.probability, self.demand)[None],
+            outages=_no_outages(),
+            kind="expected-value",
+        )
+
 
 def make_scenarios(
     inst: Instance, count: int | None = None, seed: int | None = None

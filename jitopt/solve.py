@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import threading
 import time
 from dataclasses import dataclass
 
@@ -12,7 +13,7 @@ import pandas as pd
 import pyomo.environ as pyo
 from pyomo.contrib.solver.common.factory import SolverFactory
 
-from jitopt.heuristic import Heuristic, Incumbent, item_groups
+from jitopt.heuristic import Heuristic, Incumbent, integer_values, item_columns, item_groups
 from jitopt.instance import Instance
 from jitopt.model import ModelData, build_model
 from jitopt.plan import Plan, SolverRun, Status, make_plan
@@ -62,12 +63,30 @@ class Problem:
         if heuristic is None:
             integers = sum(1 for v in self.model.component_data_objects(pyo.Var) if v.is_integer())
             heuristic = integers >= HEURISTIC_MIN_INTEGERS
-        run = run_highs(self.model, time_limit, mip_gap, threads, tee, heuristic)
+        start = self._expected_value_plan if heuristic and len(self.scenarios) > 1 else None
+        run = run_highs(self.model, time_limit, mip_gap, threads, tee, heuristic, start)
         run.build_seconds = self.build_seconds
         if run.status in (Status.INFEASIBLE, Status.NO_SOLUTION):
             return make_plan(self.instance, self.scenarios, None, None, run, self.model)
         orders, inventory = extract(self.model, self.data)
         return make_plan(self.instance, self.scenarios, orders, inventory, run, self.model)
+
+    def _expected_value_plan(self, seconds: float, stopped: threading.Event) -> dict | None:
+        """Line and lot decisions of the expected-value problem's best plan within ``seconds``
+        (one scenario: mean demand, every supplier available), for `jitopt.heuristic` to start
+        from; None when it found no plan. Setting ``stopped`` interrupts it."""
+        model, _ = build_model(self.instance, self.scenarios.expected_value())
+        integers = sum(1 for v in model.component_data_objects(pyo.Var) if v.is_integer())
+        run = run_highs(
+            model,
+            seconds,
+            1e-3,
+            None,
+            False,
+            heuristic=integers >= HEURISTIC_MIN_INTEGERS,
+            stopped=stopped,
+        )
+        return integer_values(model) if run.status.has_plan else None
 
 
 def build(
@@ -105,16 +124,20 @@ def run_highs(
     threads: int | None,
     tee: bool,
     heuristic: bool = False,
+    start=None,
+    stopped: threading.Event | None = None,
 ) -> SolverRun:
     """Solve with HiGHS (in memory, via Pyomo's highspy interface) and map the outcome to a
     `Status`; load the plan into the model's variables.
 
     With ``heuristic``, `jitopt.heuristic` runs in a second thread and hands its plans to HiGHS;
-    the better of HiGHS's and the heuristic's final plans is kept, and the bound is HiGHS's."""
+    the better of HiGHS's and the heuristic's final plans is kept, and the bound is HiGHS's.
+    ``start(seconds, stopped)`` gives the heuristic a plan to start from (see `Heuristic`);
+    setting the event ``stopped`` interrupts the run (status feasible or no_solution)."""
     opt = SolverFactory("highs")
     if not opt.available():
         raise SolveError("HiGHS is not available: install highspy (pip install highspy)")
-    start = time.perf_counter()
+    began = time.perf_counter()
     opt.set_instance(model)
     h = opt._solver_model  # the highspy.Highs that Pyomo built
     if threads:
@@ -122,14 +145,24 @@ def run_highs(
         h.setOptionValue("threads", int(threads))
     h.setOptionValue("output_flag", bool(tee))
     h.setOptionValue("mip_rel_gap", float(mip_gap))
-    h.setOptionValue("time_limit", max(time_limit - (time.perf_counter() - start), 0.5))
+    h.setOptionValue("time_limit", max(time_limit - (time.perf_counter() - began), 0.5))
 
+    if stopped is not None:
+        h.cbMipInterrupt.subscribe(_interrupt_when, stopped)
     worker = incumbent = None
     if heuristic:
         joint, groups = item_groups(opt, model)
         if groups:
-            incumbent = Incumbent(start=start)
-            worker = Heuristic(h, joint, groups, incumbent, deadline=start + time_limit)
+            incumbent = Incumbent(start=began)
+            worker = Heuristic(
+                h,
+                joint,
+                groups,
+                incumbent,
+                deadline=began + time_limit,
+                start=start,
+                columns=item_columns(opt, model) if start is not None else None,
+            )
             h.cbMipUserSolution.subscribe(_give_incumbent, incumbent)
             worker.start()
     try:
@@ -138,7 +171,7 @@ def run_highs(
         if worker is not None:
             worker.stop()
             worker.join()
-    seconds = time.perf_counter() - start
+    seconds = time.perf_counter() - began
     if worker is not None and worker.error is not None:
         raise SolveError(f"the heuristic failed: {worker.error!r}") from worker.error
 
@@ -201,6 +234,11 @@ def _status_for_gap(objective: float, bound: float | None, mip_gap: float) -> St
         return Status.FEASIBLE
     gap = (objective - bound) / max(abs(objective), 1e-9)
     return Status.OPTIMAL if gap <= mip_gap + 1e-12 else Status.FEASIBLE
+
+
+def _interrupt_when(event) -> None:
+    if event.user_data.is_set():
+        event.interrupt()
 
 
 def _give_incumbent(event) -> None:

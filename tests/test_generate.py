@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import tomllib
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -259,3 +260,76 @@ def test_generated_library_instances_are_what_the_documented_command_writes(tmp_
     )
     for file in shipped.iterdir():
         assert file.read_bytes() == (tmp_path / name / file.name).read_bytes(), file.name
+
+
+def test_expected_value_scenario_is_the_mean_demand_with_everyone_available():
+    """ScenarioSet.expected_value(): one scenario, probability 1, demand the probability-weighted
+    mean of the scenarios' demand (by hand: 0.25 * 8 + 0.75 * 4 = 5), no outages."""
+    from jitopt.scenarios import make_scenarios
+
+    tables = generate(items=2, suppliers=2, regions=2, periods=3, seed=1, scenarios=2)
+    config = tables.pop("config")
+    demand = tables["demand"]
+    demand.loc[demand["scenario"] == "d1", "demand"] = 8.0
+    demand.loc[demand["scenario"] == "d2", "demand"] = 4.0
+    tables["scenarios"] = pd.DataFrame({"scenario": ["d1", "d2"], "probability": [0.25, 0.75]})
+    tables["outages"] = pd.DataFrame(
+        {"scenario": ["d1"], "target": ["R2"], "start": [1], "end": [3]}
+    )
+    sc = make_scenarios(jitopt.Instance.from_frames(config, **tables))
+    assert not sc.available.all()  # R2's supplier is out in d1
+    ev = sc.expected_value()
+    assert ev.names == ["expected"] and ev.probability.tolist() == [1.0]
+    assert ev.available.all() and ev.available.shape == (1, *sc.available.shape[1:])
+    assert np.allclose(ev.demand, 5.0) and len(ev.outages) == 0
+
+
+def test_heuristic_starting_from_the_expected_value_plan_gives_valid_plans(checked):
+    """With scenarios, the heuristic first takes the expected-value plan's line decisions and
+    solves the rest on the full model: that plan is feasible with the cost it claims (the
+    independent checker recomputes it), and the proven optimum with the heuristic on is the one
+    without it."""
+    import threading
+    import time
+
+    from pyomo.contrib.solver.common.factory import SolverFactory
+
+    from jitopt.heuristic import Heuristic, Incumbent, item_columns, item_groups
+    from jitopt.plan import SolverRun, make_plan
+    from jitopt.solve import _load, extract
+
+    tables = generate(items=6, suppliers=3, regions=2, periods=8, seed=5, disruptions=True)
+    config = tables.pop("config")
+    config["scenarios"] = {"count": 6, "seed": 1}
+    inst = jitopt.Instance.from_frames(config, **tables)
+    problem = jitopt.build(inst)
+    assert len(problem.scenarios) == 6
+    ev = problem._expected_value_plan(10.0, threading.Event())
+    assert ev and all(abs(v - round(v)) < 1e-6 for (name, _), v in ev.items() if name == "w")
+
+    opt = SolverFactory("highs")
+    opt.set_instance(problem.model)
+    joint, groups = item_groups(opt, problem.model, group_columns=30)
+    incumbent = Incumbent()
+    worker = Heuristic(
+        opt._solver_model,
+        joint,
+        groups,
+        incumbent,
+        time.perf_counter() + 20,
+        start=lambda seconds, stopped: ev,
+        columns=item_columns(opt, problem.model),
+    )
+    worker.run()
+    assert worker.error is None and incumbent.history
+    _load(opt, problem.model, incumbent.solution)
+    orders, inventory = extract(problem.model, problem.data)
+    run = SolverRun(jitopt.Status.FEASIBLE, incumbent.value, None, 1.0, "heuristic", 20, 1e-4)
+    plan = checked(make_plan(problem.instance, problem.scenarios, orders, inventory, run))
+    assert plan.objective == pytest.approx(incumbent.value, rel=1e-6)
+
+    cold = jitopt.build(inst).solve(mip_gap=1e-9, heuristic=False)
+    warm = checked(jitopt.build(inst).solve(mip_gap=1e-9, time_limit=60, heuristic=True))
+    assert cold.status == warm.status == jitopt.Status.OPTIMAL
+    assert warm.objective == pytest.approx(cold.objective, rel=1e-9)
+    assert plan.objective >= cold.objective - 1e-6
