@@ -287,18 +287,18 @@ class _Reader:
         tl, gap = solver.get("time_limit"), solver.get("mip_gap")
         check(tl is None or tl > 0, f"`solver.time_limit` must be > 0, got {tl}")
         check(gap is None or gap >= 0, f"`solver.mip_gap` must be >= 0, got {gap}")
-        return dict(
-            name=out.get("name") or default_name,
-            periods=periods if isinstance(periods, int) and periods >= 1 else None,
-            shortage=shortage,
-            warehouse_capacity=cap,
-            max_suppliers=ms,
-            start=start,
-            freq=freq,
-            risk=RiskConfig(measure, weight, alpha),
-            sampling=SamplingConfig(count, sampling.get("seed", 0)),
-            solver=SolverConfig(tl, gap),
-        )
+        return {
+            "name": out.get("name") or default_name,
+            "periods": periods if isinstance(periods, int) and periods >= 1 else None,
+            "shortage": shortage,
+            "warehouse_capacity": cap,
+            "max_suppliers": ms,
+            "start": start,
+            "freq": freq,
+            "risk": RiskConfig(measure, weight, alpha),
+            "sampling": SamplingConfig(count, sampling.get("seed", 0)),
+            "solver": SolverConfig(tl, gap),
+        }
 
     # -- tables ----------------------------------------------------------------------------------
 
@@ -324,9 +324,9 @@ class _Reader:
             return None
         out = pd.DataFrame(index=range(len(raw)))
         for col in table.columns:
-            if col.kind == "name" and not col.required and col.name in raw.columns:
-                if raw[col.name].map(_is_empty).all():
-                    raw = raw.drop(columns=col.name)  # an all-empty optional column is no column
+            optional_name = col.kind == "name" and not col.required and col.name in raw.columns
+            if optional_name and raw[col.name].map(_is_empty).all():
+                raw = raw.drop(columns=col.name)  # an all-empty optional column is no column
             if col.name not in raw.columns:
                 if not (table.stem == "demand" and col.name == "scenario"):
                     out[col.name] = self.fill_value(col)

@@ -65,7 +65,7 @@ class Table:
 
 
 INF = math.inf
-_cost = dict(kind="float", low=0.0, unit="money")
+_cost = {"kind": "float", "low": 0.0, "unit": "money"}
 
 TABLES: dict[str, Table] = {
     t.stem: t

@@ -191,7 +191,13 @@ def to_frames(case: Case) -> tuple[dict, dict]:
                 row = {"scenario": scen, **row}
             rows.append(row)
     demand = pd.DataFrame(rows)
-    tables = dict(items=items, suppliers=suppliers, offers=offers, demand=demand, regions=None)
+    tables = {
+        "items": items,
+        "suppliers": suppliers,
+        "offers": offers,
+        "demand": demand,
+        "regions": None,
+    }
     return config, tables | optional
 
 

@@ -446,8 +446,10 @@ CORRUPTIONS = {
     ),
     "broken balance": (
         plan_edit("inventory.csv", set_cell("base", "X", 3, "on_hand", 9)),
-        "inventory.csv scenario base, item X, period 3: balance broken: "
-        "on_hand - backlog = 9, expected 8",
+        (
+            "inventory.csv scenario base, item X, period 3: balance broken: "
+            "on_hand - backlog = 9, expected 8"
+        ),
     ),
     "violated moq": (
         set_offer("moq", 25.0),
@@ -532,8 +534,10 @@ CORRUPTIONS = {
     ),
     "expedite without spot market": (
         expedite_without_spot_market,
-        "inventory.csv scenario base, item Y, period 1: "
-        "expedited 1 but the item has no expedite_cost",
+        (
+            "inventory.csv scenario base, item Y, period 1: "
+            "expedited 1 but the item has no expedite_cost"
+        ),
     ),
     "warehouse": (
         lambda inst, out: setattr(inst, "warehouse_capacity", 10.0),

@@ -46,19 +46,19 @@ def solve_and_check(**gen) -> None:
 
 
 def instance_args(disruptions):
-    return dict(
-        items=st.integers(1, 4),
-        suppliers=st.integers(2, 3),
-        regions=st.integers(1, 2),
-        periods=st.integers(3, 6),
-        seed=st.integers(0, 2**31 - 1),
-        moq=st.booleans(),
-        capacity=st.booleans(),
-        price_breaks=st.booleans(),
-        order_costs=st.booleans(),
-        disruptions=disruptions,
-        scenarios=st.integers(1, 4),
-    )
+    return {
+        "items": st.integers(1, 4),
+        "suppliers": st.integers(2, 3),
+        "regions": st.integers(1, 2),
+        "periods": st.integers(3, 6),
+        "seed": st.integers(0, 2**31 - 1),
+        "moq": st.booleans(),
+        "capacity": st.booleans(),
+        "price_breaks": st.booleans(),
+        "order_costs": st.booleans(),
+        "disruptions": disruptions,
+        "scenarios": st.integers(1, 4),
+    }
 
 
 @settings(max_examples=15, deadline=None)
