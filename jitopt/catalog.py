@@ -21,7 +21,6 @@ from jitopt.files import atomic_write
 from jitopt.forecast import (
     DATE,
     ID,
-    _dates,
     _normalized,
     _parse,
     _Problems,
@@ -29,6 +28,7 @@ from jitopt.forecast import (
     forecast_items,
     read_forecast,
 )
+from jitopt.forecast_dates import parse_dates
 from jitopt.generate import _toml
 from jitopt.instance import Instance, _read_csv, _Reader
 from jitopt.schema import TABLES
@@ -282,7 +282,7 @@ def _demand_for_check(demand, cat: _Catalog, periods: int) -> pd.DataFrame:
 
 def _dates_in(frame: pd.DataFrame) -> int:
     frame = _normalized(frame)
-    return int(_dates(frame[DATE]).nunique()) if DATE in frame.columns else 0
+    return int(parse_dates(frame[DATE]).nunique()) if DATE in frame.columns else 0
 
 
 def _merged(base: dict, override: dict) -> dict:

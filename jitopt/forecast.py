@@ -18,7 +18,7 @@ Choices where SPEC §7 is silent (how the checked forecast becomes demand scenar
   quantile, so this is no ordering error. Quantiles out of order are.
 - Negative values are an error unless ``clip_negative`` (``--clip-negative``): they are then
   read as zero demand, which is exact for quantiles, since Q of max(0, D) is max(0, Q of D).
-- Dates: the period length is ``pd.infer_freq`` of all dates (W-MON, D, MS, ME, ...); when a gap
+- Dates (`jitopt.forecast_dates`): the period length is ``pd.infer_freq`` of all dates (W-MON, D, MS, ME, ...); when a gap
   hides it, the most common one of three consecutive dates. Every item (and sample path) must
   have every date of that grid from the first date to the last, once.
 """
@@ -33,9 +33,9 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from pandas.tseries.frequencies import to_offset
 
 from jitopt.errors import InstanceError, Problem
+from jitopt.forecast_dates import check_dates, date_text, parse_dates, sample_order
 
 ID, DATE, SAMPLE = "unique_id", "ds", "sample"
 KINDS = ("intervals", "quantiles", "samples", "point")
@@ -103,7 +103,7 @@ class Forecast:
 
     @property
     def start(self) -> str:
-        return _date_text(self.dates[0])
+        return date_text(self.dates[0])
 
 
 def read_forecast(path: str | Path) -> pd.DataFrame:
@@ -315,7 +315,7 @@ def _parse(frame, model, clip_negative, problems: _Problems) -> Forecast | None:
         problems.add(Problem(source, message, labels[pos], column), kind)
 
     items = _names(frame[ID])
-    dates = _dates(frame[DATE])
+    dates = parse_dates(frame[DATE])
     keys = [items, dates]
     for pos in np.flatnonzero(items.isna().to_numpy()):
         add(pos, ID, "is empty (the item name is required)")
@@ -329,7 +329,7 @@ def _parse(frame, model, clip_negative, problems: _Problems) -> Forecast | None:
     def where(pos):
         item, date = items.iloc[pos], dates.iloc[pos]
         text = f"item {item!r}" if item is not None else "no item"
-        text += f", {_date_text(date)}" if not pd.isna(date) else ", no date"
+        text += f", {date_text(date)}" if not pd.isna(date) else ", no date"
         return text + (f", sample {keys[2].iloc[pos]}" if fmt.kind == "samples" else "")
 
     columns = fmt.used_columns()
@@ -364,7 +364,7 @@ def _parse(frame, model, clip_negative, problems: _Problems) -> Forecast | None:
                 f"quantiles out of order ({a} above {b})",
             )
 
-    grid, freq = _check_dates(items, dates, keys, fmt, source, labels, problems)
+    grid, freq = check_dates(items, dates, keys, fmt, source, labels, problems)
     if len(problems) > before or grid is None:
         return None
 
@@ -373,7 +373,7 @@ def _parse(frame, model, clip_negative, problems: _Problems) -> Forecast | None:
     date_pos = grid.get_indexer(dates)
     samples = None
     if fmt.kind == "samples":
-        samples = _sample_order(keys[2].unique())
+        samples = sample_order(keys[2].unique())
         depth, k_pos = len(samples), pd.Index(samples).get_indexer(keys[2])
     else:
         depth, k_pos = None, None
@@ -418,127 +418,7 @@ def _insert_median(probabilities, values, point):
     return np.insert(probabilities, k, 0.5), np.insert(values, k, median, axis=-1)
 
 
-def _check_dates(items, dates, keys, fmt, source, labels, problems) -> tuple:
-    """Duplicated keys, the period grid and the dates each item (and sample path) misses.
-    Returns (grid, freq), or (None, None) when no grid can be made."""
-    valid = np.all([key.notna().to_numpy() for key in keys], axis=0)
-    table = pd.DataFrame({k: key.to_numpy() for k, key in enumerate(keys)})[valid]
-    table["pos"] = np.flatnonzero(valid)
-    key_cols = list(range(len(keys)))
-    first = table.groupby(key_cols, sort=False)["pos"].transform("min")
-    for pos, first_pos in zip(table["pos"], first):
-        if pos != first_pos:
-            what = (
-                f"item {items.iloc[pos]!r} has more than one row for {_date_text(dates.iloc[pos])}"
-            )
-            if fmt.kind == "samples":
-                what += f", sample {keys[2].iloc[pos]}"
-            problems.add(
-                Problem(source, f"{what} (first in row {labels[first_pos]})", labels[pos], DATE),
-                "duplicated dates",
-            )
-    union = pd.DatetimeIndex(sorted(table[1].unique()))
-    if len(union) < 2:
-        problems.add(
-            Problem(source, "needs at least two dates to tell the period length", column=DATE)
-        )
-        return None, None
-    freq = _infer_freq(union)
-    if freq is None:
-        first_dates = ", ".join(_date_text(d) for d in union[:5])
-        problems.add(
-            Problem(
-                source,
-                f"dates follow no regular frequency (daily, weekly, monthly, ...): {first_dates}, ...",
-                column=DATE,
-            )
-        )
-        return None, None
-    grid = pd.date_range(union[0], union[-1], freq=freq)
-    off_grid = ~table[1].isin(grid).to_numpy()
-    for pos in table["pos"].to_numpy()[off_grid]:
-        message = (
-            f"item {items.iloc[pos]!r}: {_date_text(dates.iloc[pos])} is not on the {freq} grid "
-            "of the other dates"
-        )
-        problems.add(Problem(source, message, labels[pos], DATE), "dates off the grid")
-    horizon = f"{_date_text(grid[0])}..{_date_text(grid[-1])}"
-    groups = [0, 2] if fmt.kind == "samples" else [0]
-    all_samples = set(table[2]) if fmt.kind == "samples" else None
-    for key, group in table.groupby(groups, sort=True):
-        key = key if isinstance(key, tuple) else (key,)
-        missing = grid.difference(pd.DatetimeIndex(group[1]))
-        path = f", sample {key[1]}" if fmt.kind == "samples" else ""
-        for date in missing:
-            message = (
-                f"item {key[0]!r}{path} has no forecast for {_date_text(date)} (every item needs "
-                f"every date of {horizon}, {freq})"
-            )
-            problems.add(Problem(source, message, column=DATE), "missing dates")
-    if all_samples is not None:
-        for item, group in table.groupby(0, sort=True):
-            for sample in _sample_order(all_samples - set(group[2])):
-                problems.add(
-                    Problem(
-                        source, f"item {item!r} has no path for sample {sample}", column=SAMPLE
-                    ),
-                    "missing sample paths",
-                )
-    return grid, freq
-
-
-def _infer_freq(union: pd.DatetimeIndex) -> str | None:
-    """The pandas alias of the spacing of ``union`` (sorted, distinct): of all dates, else the
-    most common one of three consecutive dates (a gap hides it from `pd.infer_freq`), else, with
-    two dates, of their step."""
-    if len(union) >= 3:
-        freq = _infer(union)
-        if freq is not None:
-            return freq
-        windows = Counter(_infer(union[k : k + 3]) for k in range(len(union) - 2))
-        windows.pop(None, None)
-        return windows.most_common(1)[0][0] if windows else None
-    a, b = union[0], union[1]
-    for freq in ("D", f"W-{a.day_name()[:3].upper()}", "MS", "ME", "QS", "QE", "YS", "YE", "h"):
-        if len(pd.date_range(a, b, freq=freq)) == 2 and pd.date_range(a, b, freq=freq)[0] == a:
-            return freq
-    return None
-
-
-def _infer(dates: pd.DatetimeIndex) -> str | None:
-    try:
-        with pd.option_context("future.infer_freq_returns_offset", True):
-            freq = pd.infer_freq(dates)
-    except (pd.errors.OptionError, KeyError):  # older pandas: a string, and no such option
-        freq = pd.infer_freq(dates)
-    return None if freq is None else to_offset(freq).freqstr
-
-
 def _names(column: pd.Series) -> pd.Series:
     """Names as stripped text; None where empty."""
     text = [None if pd.isna(x) else str(x).strip() for x in column]
     return pd.Series([t or None for t in text], index=column.index, dtype=object)
-
-
-def _dates(column: pd.Series) -> pd.Series:
-    dates = pd.to_datetime(column, errors="coerce")
-    retry = dates.isna() & column.notna()
-    if retry.any():  # the format pandas guessed from the first date does not fit every row
-        dates[retry] = pd.to_datetime(column[retry], errors="coerce", format="mixed")
-    if getattr(dates.dt, "tz", None) is not None:
-        dates = dates.dt.tz_localize(None)
-    return dates
-
-
-def _sample_order(samples) -> list[str]:
-    """Sample ids in numeric order when they are numbers, else in text order."""
-    samples = list(samples)
-    try:
-        return sorted(samples, key=float)
-    except ValueError:
-        return sorted(samples)
-
-
-def _date_text(date: pd.Timestamp) -> str:
-    date = pd.Timestamp(date)
-    return date.strftime("%Y-%m-%d") if date == date.normalize() else date.isoformat()
