@@ -21,16 +21,16 @@ from jitopt.files import atomic_write
 from jitopt.forecast import (
     DATE,
     ID,
-    _normalized,
-    _parse,
-    _Problems,
-    _source,
+    ProblemList,
     forecast_items,
+    normalized,
+    parse_frame,
     read_forecast,
+    source_name,
 )
 from jitopt.forecast_dates import parse_dates
-from jitopt.generate import _toml
-from jitopt.instance import Instance, _read_csv, _Reader
+from jitopt.generate import toml_text
+from jitopt.instance import Instance, Reader, read_table_csv
 from jitopt.schema import TABLES
 
 CATALOG_TABLES = ("items", "suppliers", "offers", "price_breaks", "regions", "pipeline")
@@ -88,7 +88,7 @@ def build_instance(
     the catalogue and of their fit (items without forecast, forecast items without offer) is
     raised at once as one `InstanceError`.
     """
-    problems = _Problems()
+    problems = ProblemList()
     frame = read_forecast(forecast) if isinstance(forecast, (str, Path)) else forecast
     if isinstance(catalog, dict):
         cat = _catalog_from_frames(catalog, problems)
@@ -106,9 +106,9 @@ def build_instance(
     }
     usable = {"count": 1, "seed": 0} | _valid(chosen)
 
-    fc = _parse(frame, model, clip_negative, problems)
+    fc = parse_frame(frame, model, clip_negative, problems)
     fc_items = forecast_items(frame)
-    _check_items(cat, fc_items, _source(frame), problems)
+    _check_items(cat, fc_items, source_name(frame), problems)
 
     if fc is not None:
         periods, dates = fc.periods, {"start": fc.start, "freq": fc.freq}
@@ -127,7 +127,7 @@ def build_instance(
         tables = {stem: cat.tables.get(stem) for stem in CATALOG_TABLES} | {"demand": check_demand}
         try:
             if cat.from_files:
-                reader = _Reader(from_files=True)
+                reader = Reader(from_files=True)
                 reader.unreadable = set(cat.unreadable)
                 reader.build(dict(out_config), tables, default_name=cat.name)
             else:
@@ -145,7 +145,7 @@ def build_instance(
 def read_catalog(path: str | Path) -> dict:
     """The catalogue in directory ``path`` as ``{"config": dict, "<table>": DataFrame | None}``
     (tables as text); raises `InstanceError` for unreadable or foreign files."""
-    problems = _Problems()
+    problems = ProblemList()
     cat = _catalog_from_dir(Path(path), problems)
     problems.raise_if_any()
     return {"config": cat.config} | {stem: cat.tables.get(stem) for stem in CATALOG_TABLES}
@@ -161,7 +161,7 @@ def write_instance_dir(built: dict, out_dir: str | Path, overwrite: bool = False
         raise FileExistsError(f"{path} exists and is not a directory")
     if path.exists() and any(path.iterdir()) and not overwrite:
         raise FileExistsError(f"{path} exists and is not empty (pass overwrite=True to replace it)")
-    files = {"instance.toml": _toml(built.get("config") or {})}
+    files = {"instance.toml": toml_text(built.get("config") or {})}
     for stem, table in TABLES.items():
         frame = built.get(stem)
         if frame is not None:
@@ -178,7 +178,7 @@ def write_instance_dir(built: dict, out_dir: str | Path, overwrite: bool = False
 # -- helpers -------------------------------------------------------------------------------------
 
 
-def _catalog_from_dir(path: Path, problems: _Problems) -> _Catalog:
+def _catalog_from_dir(path: Path, problems: ProblemList) -> _Catalog:
     cat = _Catalog(name=path.name)
     if not path.is_dir():
         problems.add(Problem(str(path), "is not a directory (the catalogue is a directory)"))
@@ -195,7 +195,7 @@ def _catalog_from_dir(path: Path, problems: _Problems) -> _Catalog:
             continue
         found: list[Problem] = []
         try:
-            cat.tables[stem] = _read_csv(file, TABLES[stem], found)
+            cat.tables[stem] = read_table_csv(file, TABLES[stem], found)
         except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
             found.append(Problem(file.name, f"cannot be read as CSV: {' '.join(str(exc).split())}"))
             cat.unreadable.add(stem)
@@ -208,7 +208,7 @@ def _catalog_from_dir(path: Path, problems: _Problems) -> _Catalog:
     return cat
 
 
-def _catalog_from_frames(catalog: dict, problems: _Problems) -> _Catalog:
+def _catalog_from_frames(catalog: dict, problems: ProblemList) -> _Catalog:
     cat = _Catalog(config=dict(catalog.get("config") or {}), from_files=False)
     for key, frame in catalog.items():
         if key == "config" or frame is None:
@@ -221,7 +221,7 @@ def _catalog_from_frames(catalog: dict, problems: _Problems) -> _Catalog:
     return cat
 
 
-def _check_items(cat: _Catalog, fc_items: dict, source: str, problems: _Problems) -> None:
+def _check_items(cat: _Catalog, fc_items: dict, source: str, problems: ProblemList) -> None:
     """Every forecast item is in items.csv and has an offer; every catalogue item a forecast."""
     items = cat.names("items", "item")
     if not items or not fc_items:
@@ -281,7 +281,7 @@ def _demand_for_check(demand, cat: _Catalog, periods: int) -> pd.DataFrame:
 
 
 def _dates_in(frame: pd.DataFrame) -> int:
-    frame = _normalized(frame)
+    frame = normalized(frame)
     return int(parse_dates(frame[DATE]).nunique()) if DATE in frame.columns else 0
 
 

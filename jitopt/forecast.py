@@ -146,8 +146,8 @@ def read_forecast(path: str | Path) -> pd.DataFrame:
 def detect_format(frame: pd.DataFrame, model: str | None = None) -> ForecastFormat:
     """The layout of ``frame`` (see `ForecastFormat`); ``model`` picks one of several models.
     Raises `InstanceError` when the columns fit no format or the model is unknown or ambiguous."""
-    problems = _Problems()
-    fmt = _detect(_normalized(frame), model, _source(frame), problems)
+    problems = ProblemList()
+    fmt = _detect(normalized(frame), model, source_name(frame), problems)
     problems.raise_if_any()
     return fmt
 
@@ -158,8 +158,8 @@ def parse_forecast(
     """Check ``frame`` and return it as a `Forecast`; raises `InstanceError` listing every
     problem (item and date of each: missing or duplicated dates, missing or negative values,
     quantiles out of order)."""
-    problems = _Problems()
-    forecast = _parse(frame, model, clip_negative, problems)
+    problems = ProblemList()
+    forecast = parse_frame(frame, model, clip_negative, problems)
     problems.raise_if_any()
     return forecast
 
@@ -167,7 +167,7 @@ def parse_forecast(
 # -- checking ------------------------------------------------------------------------------------
 
 
-class _Problems:
+class ProblemList:
     """Problems found so far. Forecasts can be long, so at most `_LIMIT` of one kind are listed;
     the rest are counted in one closing line."""
 
@@ -199,7 +199,7 @@ class _Problems:
             raise InstanceError(self.all())
 
 
-def _source(frame: pd.DataFrame) -> str:
+def source_name(frame: pd.DataFrame) -> str:
     return frame.attrs.get("source") or "forecast (DataFrame)"
 
 
@@ -211,7 +211,7 @@ def _labels(frame: pd.DataFrame) -> list:
 
 def forecast_items(frame: pd.DataFrame) -> dict[str, int | str]:
     """The items of a forecast, each with the row of its first line (empty without unique_id)."""
-    frame = _normalized(frame)
+    frame = normalized(frame)
     labels = _labels(frame)
     if ID not in frame.columns:
         return {}
@@ -222,7 +222,7 @@ def forecast_items(frame: pd.DataFrame) -> dict[str, int | str]:
     return rows
 
 
-def _normalized(frame: pd.DataFrame) -> pd.DataFrame:
+def normalized(frame: pd.DataFrame) -> pd.DataFrame:
     """Column names stripped; ``unique_id``/``ds`` taken from the index where they are kept there
     (older statsforecast versions return ``unique_id`` as the index)."""
     attrs = dict(frame.attrs)
@@ -234,7 +234,7 @@ def _normalized(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def _detect(frame, model, source, problems: _Problems) -> ForecastFormat | None:
+def _detect(frame, model, source, problems: ProblemList) -> ForecastFormat | None:
     missing = [c for c in (ID, DATE) if c not in frame.columns]
     for column in missing:
         problems.add(
@@ -303,9 +303,9 @@ def _detect(frame, model, source, problems: _Problems) -> ForecastFormat | None:
     return ForecastFormat(kind, model, entry["point"], tuple(pairs))
 
 
-def _parse(frame, model, clip_negative, problems: _Problems) -> Forecast | None:
-    frame = _normalized(frame)  # keeps attrs; an index holding unique_id becomes a column
-    source, labels = _source(frame), _labels(frame)
+def parse_frame(frame, model, clip_negative, problems: ProblemList) -> Forecast | None:
+    frame = normalized(frame)  # keeps attrs; an index holding unique_id becomes a column
+    source, labels = source_name(frame), _labels(frame)
     fmt = _detect(frame, model, source, problems)
     if fmt is None:
         return None

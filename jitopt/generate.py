@@ -340,7 +340,7 @@ def write_generated(tables: dict, path: str | Path, overwrite: bool = False) -> 
     if path.exists() and any(path.iterdir()) and not overwrite:
         raise FileExistsError(f"{path} exists and is not empty (pass overwrite=True to replace it)")
     path.mkdir(parents=True, exist_ok=True)
-    (path / "instance.toml").write_text(_toml(tables.get("config") or {}), encoding="utf-8")
+    (path / "instance.toml").write_text(toml_text(tables.get("config") or {}), encoding="utf-8")
     for stem, table in TABLES.items():
         file = path / table.file
         frame = tables.get(stem)
@@ -351,7 +351,7 @@ def write_generated(tables: dict, path: str | Path, overwrite: bool = False) -> 
     return path
 
 
-def _toml(config: dict) -> str:
+def toml_text(config: dict) -> str:
     """Simple TOML: top-level keys with str/int/float/bool values, then one [section] per dict."""
     lines = [
         f"{key} = {_toml_value(value)}"

@@ -67,7 +67,7 @@ class Instance:
     def from_frames(cls, config: dict | None = None, **tables: pd.DataFrame | None) -> Instance:
         """Validate an instance given as DataFrames (``items=``, ``suppliers=``, ...) and a config
         dict with the keys of ``instance.toml``. Problems name the table and the index label."""
-        return _Reader(from_files=False).build(dict(config or {}), tables, default_name="instance")
+        return Reader(from_files=False).build(dict(config or {}), tables, default_name="instance")
 
     def with_risk(self, weight: float | None = None, alpha: float | None = None) -> Instance:
         """A copy with another risk setting: ``weight`` (lambda) switches to the CVaR objective
@@ -128,7 +128,7 @@ def read_instance(path: str | Path) -> Instance:
         if not file.exists():
             continue
         try:
-            tables[stem] = _read_csv(file, table, problems)
+            tables[stem] = read_table_csv(file, table, problems)
         except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
             reason = " ".join(str(exc).split())
             problems.append(Problem(table.file, f"cannot be read as CSV: {reason}"))
@@ -138,13 +138,13 @@ def read_instance(path: str | Path) -> Instance:
         problems.append(
             Problem(extra, f"unknown file (expected one of: {', '.join(sorted(known))})")
         )
-    reader = _Reader(from_files=True)
+    reader = Reader(from_files=True)
     reader.problems = problems
     reader.unreadable = unreadable
     return reader.build(config, tables, default_name=path.name)
 
 
-def _read_csv(file: Path, table: Table, problems: list[Problem]) -> pd.DataFrame:
+def read_table_csv(file: Path, table: Table, problems: list[Problem]) -> pd.DataFrame:
     """Read every cell as text. The index is the 0-based line number after the header, blank
     lines included, so that problems name the line a user sees in an editor."""
     frame = pd.read_csv(file, dtype=str, keep_default_na=False, skip_blank_lines=False)
@@ -180,7 +180,7 @@ _TOML_SECTIONS = {
 }
 
 
-class _Reader:
+class Reader:
     """Collects every problem while parsing, then raises one `InstanceError`."""
 
     def __init__(self, from_files: bool):
