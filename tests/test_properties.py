@@ -58,6 +58,9 @@ def instance_args(disruptions):
         "order_costs": st.booleans(),
         "disruptions": disruptions,
         "scenarios": st.integers(1, 4),
+        "spot_buys": st.booleans(),
+        "pipeline": st.booleans(),
+        "sampled": st.integers(1, 8),
     }
 
 
@@ -81,6 +84,9 @@ def test_generated_instance_solves_optimally_and_checks(**gen):
     order_costs=False,
     disruptions=True,
     scenarios=1,
+    spot_buys=False,
+    pipeline=True,
+    sampled=30,
 )
 @given(**instance_args(st.just(True)))
 def test_generated_instance_with_disruptions_solves_optimally_and_checks(**gen):
