@@ -1,4 +1,5 @@
-"""An instance from a demand forecast and a supplier catalogue (SPEC §7): join, check, write.
+"""An instance from a demand forecast and a supplier catalogue (SPEC §7): join and check (write it
+with `jitopt.files.write_instance_dir`).
 
 The catalogue is what a buyer knows besides demand: ``items.csv``, ``suppliers.csv``,
 ``offers.csv`` and any of ``price_breaks.csv``, ``regions.csv``, ``pipeline.csv``, with an optional
@@ -17,7 +18,6 @@ import pandas as pd
 
 from jitopt.demand import demand_scenarios
 from jitopt.errors import InstanceError, Problem
-from jitopt.files import atomic_write
 from jitopt.forecast import (
     DATE,
     ID,
@@ -29,7 +29,6 @@ from jitopt.forecast import (
     source_name,
 )
 from jitopt.forecast_dates import parse_dates
-from jitopt.generate import toml_text
 from jitopt.instance import Instance, Reader, read_table_csv
 from jitopt.schema import TABLES
 
@@ -149,30 +148,6 @@ def read_catalog(path: str | Path) -> dict:
     cat = _catalog_from_dir(Path(path), problems)
     problems.raise_if_any()
     return {"config": cat.config} | {stem: cat.tables.get(stem) for stem in CATALOG_TABLES}
-
-
-def write_instance_dir(built: dict, out_dir: str | Path, overwrite: bool = False) -> Path:
-    """Write ``built`` (from `build_instance` or `jitopt.generate.generate`) as an instance
-    directory: instance.toml and one CSV per table. Each file is written under a temporary name and
-    renamed, so an interruption never leaves a half-written file. Refuses a non-empty directory
-    unless ``overwrite``; then instance files that ``built`` no longer has are removed."""
-    path = Path(out_dir)
-    if path.exists() and not path.is_dir():
-        raise FileExistsError(f"{path} exists and is not a directory")
-    if path.exists() and any(path.iterdir()) and not overwrite:
-        raise FileExistsError(f"{path} exists and is not empty (pass overwrite=True to replace it)")
-    files = {"instance.toml": toml_text(built.get("config") or {})}
-    for stem, table in TABLES.items():
-        frame = built.get(stem)
-        if frame is not None:
-            files[table.file] = frame.to_csv(index=False, lineterminator="\n")
-    path.mkdir(parents=True, exist_ok=True)
-    for table in TABLES.values():
-        if table.file not in files:
-            (path / table.file).unlink(missing_ok=True)  # a stale table would be read back
-    for name, text in files.items():
-        atomic_write(path / name, text)
-    return path
 
 
 # -- helpers -------------------------------------------------------------------------------------

@@ -45,6 +45,13 @@ def _run(debug: bool, action) -> None:
         sys.exit(EXIT_ERROR)
 
 
+def _refuse_full(out_dir: Path, overwrite: bool) -> None:
+    """A command that writes an instance does not mix its files into a non-empty folder."""
+    if out_dir.exists() and any(out_dir.iterdir()) and not overwrite:
+        click.echo(f"error: {out_dir} is not empty (use --overwrite)", err=True)
+        raise _Exit(EXIT_INVALID)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="jitopt")
 def main() -> None:
@@ -186,9 +193,7 @@ def generate(out_dir, overwrite, debug, **options):
         from jitopt.generate import write_generated
         from jitopt.instance import read_instance
 
-        if out_dir.exists() and any(out_dir.iterdir()) and not overwrite:
-            click.echo(f"error: {out_dir} is not empty (use --overwrite)", err=True)
-            raise _Exit(EXIT_INVALID)
+        _refuse_full(out_dir, overwrite)
         write_generated(make(**options), out_dir, overwrite=overwrite)
         inst = read_instance(out_dir)  # what was written must read back as a valid instance
         click.echo(
@@ -291,12 +296,11 @@ def build_cmd(
     def action():
         import pandas as pd
 
-        from jitopt.catalog import build_instance, write_instance_dir
+        from jitopt.catalog import build_instance
+        from jitopt.files import write_instance_dir
         from jitopt.forecast import detect_format, read_forecast
 
-        if out_dir.exists() and any(out_dir.iterdir()) and not overwrite:
-            click.echo(f"error: {out_dir} is not empty (use --overwrite)", err=True)
-            raise _Exit(EXIT_INVALID)
+        _refuse_full(out_dir, overwrite)
         frame = read_forecast(forecast)
         built = build_instance(
             frame,

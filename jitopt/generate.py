@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from jitopt.files import write_instance_dir
 from jitopt.schema import TABLES
 
 # Independent random streams, one per aspect of the instance, so that switching a feature on or off
@@ -332,56 +333,7 @@ def _price_breaks(g, offers: pd.DataFrame, item_mean, cap, offer_s) -> pd.DataFr
 
 
 def write_generated(tables: dict, path: str | Path, overwrite: bool = False) -> Path:
-    """Write ``tables`` (as returned by `generate`) as an instance directory: instance.toml and one
-    CSV per table that is not None. Refuses a non-empty directory unless ``overwrite``; then it also
-    removes instance files of an earlier write that ``tables`` no longer has (a stale
-    price_breaks.csv would otherwise be read with the new instance)."""
-    path = Path(path)
-    if path.exists() and any(path.iterdir()) and not overwrite:
-        raise FileExistsError(f"{path} exists and is not empty (pass overwrite=True to replace it)")
-    path.mkdir(parents=True, exist_ok=True)
-    (path / "instance.toml").write_text(toml_text(tables.get("config") or {}), encoding="utf-8")
-    for stem, table in TABLES.items():
-        file = path / table.file
-        frame = tables.get(stem)
-        if frame is None:
-            file.unlink(missing_ok=True)
-            continue
-        frame.to_csv(file, index=False)
-    return path
-
-
-def toml_text(config: dict) -> str:
-    """Simple TOML: top-level keys with str/int/float/bool values, then one [section] per dict."""
-    lines = [
-        f"{key} = {_toml_value(value)}"
-        for key, value in config.items()
-        if not isinstance(value, dict)
-    ]
-    for key, value in config.items():
-        if isinstance(value, dict):
-            lines += ["", f"[{key}]"] + [f"{k} = {_toml_value(v)}" for k, v in value.items()]
-    return "\n".join(lines) + "\n"
-
-
-def _toml_value(value) -> str:
-    if isinstance(value, (bool, np.bool_)):
-        return "true" if value else "false"
-    if isinstance(value, (int, np.integer)):
-        return str(int(value))
-    if isinstance(value, (float, np.floating)):
-        value = float(value)
-        if math.isnan(value):
-            return "nan"
-        if math.isinf(value):
-            return "inf" if value > 0 else "-inf"
-        return repr(value)
-    if isinstance(value, str):
-        escaped = (
-            value.replace("\\", "\\\\")
-            .replace('"', '\\"')
-            .replace("\n", "\\n")
-            .replace("\t", "\\t")
-        )
-        return f'"{escaped}"'
-    raise TypeError(f"cannot write {value!r} ({type(value).__name__}) to instance.toml")
+    """Write ``tables`` (as returned by `generate`) as an instance directory
+    (`jitopt.files.write_instance_dir`: refuses a non-empty directory unless ``overwrite``, removes
+    stale tables, writes every file atomically)."""
+    return write_instance_dir(tables, path, overwrite=overwrite)

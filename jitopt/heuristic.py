@@ -64,23 +64,24 @@ class Incumbent:
             return True
 
 
+def _integers(model):
+    """(key, variable, belongs to one item) for each free integer variable; key is (component
+    name, index), the same in every model built from the same instance."""
+    for v in model.component_data_objects(pyo.Var):
+        if v.is_integer() and not v.fixed:
+            name = v.parent_component().local_name
+            yield (name, v.index()), v, name in ITEM_VARIABLES
+
+
 def integer_values(model) -> dict[tuple[str, object], float]:
     """Values of the item integer variables of a solved model, by (component name, index)."""
-    return {
-        (v.parent_component().local_name, v.index()): float(v.value or 0.0)
-        for v in model.component_data_objects(pyo.Var)
-        if v.is_integer() and v.parent_component().local_name in ITEM_VARIABLES
-    }
+    return {key: float(v.value or 0.0) for key, v, per_item in _integers(model) if per_item}
 
 
 def item_columns(opt, model) -> dict[tuple[str, object], int]:
     """HiGHS column of every item integer variable, by (component name, index)."""
-    col = opt._pyomo_var_to_solver_var_map
-    return {
-        (v.parent_component().local_name, v.index()): col[id(v)]
-        for v in model.component_data_objects(pyo.Var)
-        if v.is_integer() and not v.fixed and v.parent_component().local_name in ITEM_VARIABLES
-    }
+    col = opt._pyomo_var_to_solver_var_map  # Pyomo's persistent HiGHS keeps this map
+    return {key: col[id(v)] for key, v, per_item in _integers(model) if per_item}
 
 
 def item_groups(
@@ -88,13 +89,11 @@ def item_groups(
 ) -> tuple[np.ndarray, list[np.ndarray]]:
     """HiGHS columns of the joint integer variables, and the item groups' integer columns (whole
     items, about ``group_columns`` columns per group)."""
-    col = opt._pyomo_var_to_solver_var_map  # Pyomo's persistent HiGHS keeps this map
+    col = opt._pyomo_var_to_solver_var_map
     joint, by_item = [], {}
-    for v in model.component_data_objects(pyo.Var):
-        if not v.is_integer() or v.fixed:
-            continue
-        if v.parent_component().local_name in ITEM_VARIABLES:
-            by_item.setdefault(v.index()[1], []).append(col[id(v)])
+    for (_, index), v, per_item in _integers(model):
+        if per_item:
+            by_item.setdefault(index[1], []).append(col[id(v)])
         else:
             joint.append(col[id(v)])
     groups, current = [], []

@@ -82,7 +82,7 @@ def orders_table(plan: Plan) -> Table | str:
     spend = orders["quantity"] * orders["unit_cost"]
     grouped = orders.assign(spend=spend).groupby("supplier")
     by = grouped.agg(lines=("quantity", "size"), units=("quantity", "sum"), spend=("spend", "sum"))
-    total = by["units"].sum()
+    share = plan.summary.get("supplier_share") or {}
     table = Table(title="orders by supplier", box=box.SIMPLE, title_justify="left", pad_edge=False)
     for name, justify in [
         ("supplier", "left"),
@@ -99,7 +99,7 @@ def orders_table(plan: Plan) -> Table | str:
             "" if regions is None else str(regions.get(supplier, "")),
             f"{int(row['lines'])}",
             f"{row['units']:,.0f}",
-            f"{row['units'] / total:.1%}" if total else "-",
+            f"{share[supplier]:.1%}" if supplier in share else "-",
             f"{row['spend']:,.2f}",
         )
     return table

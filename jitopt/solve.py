@@ -61,8 +61,7 @@ class Problem:
             else (mip_gap if mip_gap is not None else cfg.mip_gap)
         )
         if heuristic is None:
-            integers = sum(1 for v in self.model.component_data_objects(pyo.Var) if v.is_integer())
-            heuristic = integers >= HEURISTIC_MIN_INTEGERS
+            heuristic = _large(self.model)
         start = self._expected_value_plan if heuristic and len(self.scenarios) > 1 else None
         run = run_highs(self.model, time_limit, mip_gap, threads, tee, heuristic, start)
         run.build_seconds = self.build_seconds
@@ -76,17 +75,22 @@ class Problem:
         (one scenario: mean demand, every supplier available), for `jitopt.heuristic` to start
         from; None when it found no plan. Setting ``stopped`` interrupts it."""
         model, _ = build_model(self.instance, self.scenarios.expected_value())
-        integers = sum(1 for v in model.component_data_objects(pyo.Var) if v.is_integer())
         run = run_highs(
             model,
             seconds,
             1e-3,
             None,
             False,
-            heuristic=integers >= HEURISTIC_MIN_INTEGERS,
+            heuristic=_large(model),
             stopped=stopped,
         )
         return integer_values(model) if run.status.has_plan else None
+
+
+def _large(model) -> bool:
+    """Large enough for the heuristic to pay off (`HEURISTIC_MIN_INTEGERS`)."""
+    integers = sum(1 for v in model.component_data_objects(pyo.Var) if v.is_integer())
+    return integers >= HEURISTIC_MIN_INTEGERS
 
 
 def build(

@@ -18,9 +18,10 @@ import pytest
 from click.testing import CliRunner
 
 import jitopt
-from jitopt.catalog import build_instance, write_instance_dir
+from jitopt.catalog import build_instance
 from jitopt.cli import main
 from jitopt.demand import demand_scenarios, quantile_function
+from jitopt.files import write_instance_dir
 from jitopt.forecast import (
     detect_format,
     level_to_probability,
