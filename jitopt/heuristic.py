@@ -41,6 +41,10 @@ CONSTRUCTION_SHARE = 0.75
 START_SHARE = 0.5
 # Shortest time limit of one relax-and-fix step: shorter ones return poor plans for their group.
 MIN_STEP_SECONDS = 1.5
+# HiGHS's mip_heuristic_effort in the heuristic's own MIPs (HiGHS's default is 0.05). A step has a
+# few seconds; with more of them spent on HiGHS's primal heuristics than on its cut rounds, steps
+# that stop at their time limit return better plans (benchmarks/README.md, "Step effort").
+STEP_HEURISTIC_EFFORT = 0.3
 ITEM_VARIABLES = ("w", "n", "v")  # indexed (supplier, item, period[, tier]): belong to one item
 
 
@@ -127,6 +131,7 @@ class Heuristic(threading.Thread):
         self.start_plan, self.columns = start, columns
         self.h = highspy.Highs()
         self.h.setOptionValue("output_flag", False)
+        self.h.setOptionValue("mip_heuristic_effort", STEP_HEURISTIC_EFFORT)
         self.h.passModel(highs.getModel())
         lp = self.h.getLp()
         self.free_lower = np.array(lp.col_lower_, dtype=float)
