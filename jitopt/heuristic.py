@@ -9,7 +9,9 @@ The heuristic works on a copy of the HiGHS model (nothing is rebuilt) and cuts i
 
 1. *Relax-and-fix*: all integer variables relaxed; group by group, the group's variables are made
    integer, the small MIP solved, and its values fixed. The relaxed rest keeps later groups'
-   needs (capacity, joint order costs) in view. The result is a complete plan.
+   needs (capacity, joint order costs) in view. In each step the group's lines that the relaxed
+   plan before it leaves at zero stay at zero (as in RENS), which keeps the step's MIP small.
+   The result is a complete plan.
 2. *Fix-and-optimize*: group by group, every other group's integer variables are fixed at the
    current plan, the group's are freed, and the small MIP is solved starting from the current
    plan, so it can only improve. Passes repeat until one brings nothing or time is up.
@@ -203,7 +205,10 @@ class Heuristic(threading.Thread):
         for g in [*self.groups, self.joint]:
             self._integrality(g, continuous)
         budget_end = time.perf_counter() + CONSTRUCTION_SHARE * self._left()
-        values = None
+        relaxed = self._solve(self._left())  # the LP: no integer columns left
+        if relaxed is None:
+            return None
+        values = relaxed[1]
         k = 0
         while k < len(self.groups):
             if self.stopped.is_set() or self._left() <= 0:
@@ -216,9 +221,13 @@ class Heuristic(threading.Thread):
             else:
                 g, k, seconds = self.groups[k], k + 1, budget / todo
             self._integrality(g, integer)
+            # The group's lines that the relaxed plan does not use stay unused in this step (a
+            # RENS-like restriction): the step's MIP is smaller and HiGHS finds good plans for it
+            # in its few seconds; fix-and-optimize frees them again.
+            unused = g[values[g] <= 1e-9]
+            self._fix(unused, values)
             found = self._solve(min(max(seconds, MIN_STEP_SECONDS), self._left()))
             if found is None:  # no plan for this group in time: order nothing on its lines
-                values = np.zeros(self.h.getNumCol()) if values is None else values
                 values[g] = 0.0
             else:
                 values = found[1]
