@@ -103,7 +103,8 @@ def build_instance(
         "count": scenarios if scenarios is not None else sampling.get("count", DEFAULT_SCENARIOS),
         "seed": seed if seed is not None else sampling.get("seed", 0),
     }
-    usable = {"count": 1, "seed": 0} | _valid(chosen)
+    valid = _valid(chosen)
+    usable = {"count": 1, "seed": 0} | valid
 
     fc = parse_frame(frame, model, clip_negative, problems)
     fc_items = forecast_items(frame)
@@ -119,7 +120,7 @@ def build_instance(
     out_config |= {
         k: v for k, v in settings.items() if k not in ("name", "periods", "start", "freq")
     }
-    out_config["scenarios"] = {**sampling, **_valid(chosen)}
+    out_config["scenarios"] = {**sampling, **valid}
 
     if periods >= 1:
         check_demand = _demand_for_check(demand, cat, periods)
@@ -139,15 +140,6 @@ def build_instance(
     for stem in ("items", "suppliers", "offers", "demand", "price_breaks", "regions", "pipeline"):
         built[stem] = demand if stem == "demand" else cat.tables.get(stem)
     return built
-
-
-def read_catalog(path: str | Path) -> dict:
-    """The catalogue in directory ``path`` as ``{"config": dict, "<table>": DataFrame | None}``
-    (tables as text); raises `InstanceError` for unreadable or foreign files."""
-    problems = ProblemList()
-    cat = _catalog_from_dir(Path(path), problems)
-    problems.raise_if_any()
-    return {"config": cat.config} | {stem: cat.tables.get(stem) for stem in CATALOG_TABLES}
 
 
 # -- helpers -------------------------------------------------------------------------------------

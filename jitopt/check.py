@@ -649,22 +649,21 @@ def _set_metrics(report: CheckReport, costs: pd.DataFrame, c: _Cube, instance: A
     if getattr(risk, "measure", "expected") == "cvar":
         weight = risk.weight
         report.objective = (1 - weight) * report.expected_cost + weight * report.cvar
-    report.fill_rate = _fill_rate(c, p, instance.shortage)
-    report.var = _var(cost, p, alpha)
+    # Units short in their own period; backlog mode serves older backlog first: min(d, B).
     short = c.short if instance.shortage == "lost" else np.minimum(c.demand, c.short)
+    report.fill_rate = _fill_rate(c.demand, short, p)
+    report.var = _var(cost, p, alpha)
     report.stockout_probability = float(p @ (np.nanmax(short, axis=(1, 2)) > 1e-6))
 
 
 def _var(cost: np.ndarray, p: np.ndarray, alpha: float) -> float:
     """Value at risk: the smallest scenario cost c with P[cost <= c] >= alpha."""
-    candidates = [c for c in sorted(cost) if p[cost <= c].sum() >= alpha - 1e-12]
-    return float(candidates[0])
+    return float(next(c for c in sorted(cost) if p[cost <= c].sum() >= alpha - 1e-12))
 
 
-def _fill_rate(c: _Cube, p: np.ndarray, shortage: str) -> float:
-    """1 - E[sum short] / E[sum d]; backlog mode serves older backlog first: short = min(d, B)."""
-    short = c.short if shortage == "lost" else np.minimum(c.demand, c.short)
-    demand = p @ c.demand.sum(axis=(1, 2))
+def _fill_rate(demand: np.ndarray, short: np.ndarray, p: np.ndarray) -> float:
+    """1 - E[sum short] / E[sum d]."""
+    demand = p @ demand.sum(axis=(1, 2))
     if demand <= 0:
         return 1.0
     return float(1 - p @ np.nansum(short, axis=(1, 2)) / demand)

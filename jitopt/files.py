@@ -28,6 +28,15 @@ def atomic_write(path: Path, text: str) -> Path:
     return path
 
 
+def replace_files(directory: Path, files: dict[str, str], managed: set[str]) -> list[Path]:
+    """Write each of ``files`` (name -> text) atomically into ``directory`` and remove the
+    ``managed`` files it does not list, so that a stale one is never read back as current."""
+    directory.mkdir(parents=True, exist_ok=True)
+    for stale in managed - set(files):
+        (directory / stale).unlink(missing_ok=True)
+    return [atomic_write(directory / name, text) for name, text in files.items()]
+
+
 def write_instance_dir(built: dict, out_dir: str | Path, overwrite: bool = False) -> Path:
     """Write ``built`` (from `jitopt.catalog.build_instance` or `jitopt.generate.generate`: "config" and
     one DataFrame or None per table) as an instance
@@ -44,12 +53,7 @@ def write_instance_dir(built: dict, out_dir: str | Path, overwrite: bool = False
         frame = built.get(stem)
         if frame is not None:
             files[table.file] = frame.to_csv(index=False, lineterminator="\n")
-    path.mkdir(parents=True, exist_ok=True)
-    for table in TABLES.values():
-        if table.file not in files:
-            (path / table.file).unlink(missing_ok=True)  # a stale table would be read back
-    for name, text in files.items():
-        atomic_write(path / name, text)
+    replace_files(path, files, {table.file for table in TABLES.values()})
     return path
 
 

@@ -95,7 +95,8 @@ def infer_freq(union: pd.DatetimeIndex) -> str | None:
         return windows.most_common(1)[0][0] if windows else None
     a, b = union[0], union[1]
     for freq in ("D", f"W-{a.day_name()[:3].upper()}", "MS", "ME", "QS", "QE", "YS", "YE", "h"):
-        if len(pd.date_range(a, b, freq=freq)) == 2 and pd.date_range(a, b, freq=freq)[0] == a:
+        grid = pd.date_range(a, b, freq=freq)
+        if len(grid) == 2 and grid[0] == a:
             return freq
     return None
 

@@ -184,6 +184,10 @@ class Heuristic(threading.Thread):
             v = np.round(values[cols])
             self.h.changeColsBounds(len(cols), cols, v, v)
 
+    def _free(self, cols) -> None:
+        if len(cols):
+            self.h.changeColsBounds(len(cols), cols, self.free_lower[cols], self.free_upper[cols])
+
     def _from_start(self) -> np.ndarray | None:
         """The plan of ``start`` (its line and lot decisions fixed, the rest solved), or None."""
         values = self.start_plan(START_SHARE * self._left(), self.stopped)
@@ -194,7 +198,7 @@ class Heuristic(threading.Thread):
         self.h.changeColsBounds(len(cols), cols, fixed, fixed)
         found = self._solve(max(self._left() * 0.5, MIN_STEP_SECONDS))
         if found is None:  # restore the free bounds for the construction
-            self.h.changeColsBounds(len(cols), cols, self.free_lower[cols], self.free_upper[cols])
+            self._free(cols)
             return None
         self.incumbent.offer(*found)
         return found[1]
@@ -249,7 +253,7 @@ class Heuristic(threading.Thread):
             for g in self.groups:
                 if self.stopped.is_set() or self._left() <= 0.5:
                     return
-                self.h.changeColsBounds(len(g), g, self.free_lower[g], self.free_upper[g])
+                self._free(g)
                 start = highspy.HighsSolution()
                 start.col_value = list(plan)
                 start.value_valid = True

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pyomo.environ as pyo
 
-from jitopt.files import atomic_write
+from jitopt.files import replace_files
 from jitopt.instance import Instance
 from jitopt.scenarios import ScenarioSet
 from jitopt.schema import COST_COMPONENTS
@@ -71,8 +71,6 @@ class Plan:
     def write(self, out_dir: str | Path) -> list[Path]:
         """Write orders.csv, inventory.csv, scenarios.csv, outages.csv and summary.json. Each file
         is written to a temporary name and renamed, so no half-written file is ever left."""
-        out = Path(out_dir)
-        out.mkdir(parents=True, exist_ok=True)
         files = {}
         if self.status.has_plan:
             files["orders.csv"] = self.orders.to_csv(index=False)
@@ -80,12 +78,8 @@ class Plan:
             files["scenarios.csv"] = self.scenario_costs.to_csv(index=False)
             files["outages.csv"] = self.outages.to_csv(index=False)
         files["summary.json"] = json.dumps(self.summary, indent=2) + "\n"
-        for stale in PLAN_FILES - set(files):
-            (out / stale).unlink(missing_ok=True)  # a plan of an earlier run must not look current
-        written = []
-        for name, text in files.items():
-            written.append(atomic_write(out / name, text))
-        return written
+        # A plan of an earlier run must not look current.
+        return replace_files(Path(out_dir), files, PLAN_FILES)
 
 
 def make_plan(
@@ -122,8 +116,8 @@ def make_plan(
     inventory = add_arrivals(inst, sc, orders, inventory)
     costs = scenario_costs(inst, sc, orders, inventory)
     expected = {c: float(np.dot(costs["probability"], costs[c])) for c in COST_COMPONENTS}
-    expected_cost = float(np.dot(costs["probability"], costs["cost"]))
     cost_values, prob = costs["cost"].to_numpy(), costs["probability"].to_numpy()
+    expected_cost = float(np.dot(prob, cost_values))
     cvar_value = cvar(cost_values, prob, inst.risk.alpha)
     objective = expected_cost
     if inst.risk.measure == "cvar":
@@ -141,8 +135,7 @@ def make_plan(
         risk={"measure": inst.risk.measure, "weight": inst.risk.weight, "alpha": inst.risk.alpha},
         worst_case_cost=float(cost_values.max()),
         costs=expected,
-        fill_rate=fill_rate(inst, sc, inventory),
-        stockout_probability=stockout_probability(inst, sc, inventory),
+        **shortage_metrics(inst, sc, inventory),
         suppliers_used=sorted(orders["supplier"].unique().tolist()),
         **unit_shares(inst, orders),
     )
@@ -331,25 +324,26 @@ def value_at_risk(costs: np.ndarray, prob: np.ndarray, alpha: float) -> float:
     return float(costs[order][np.argmax(reached)])
 
 
-def _short(inst: Instance, sc: ScenarioSet, inventory: pd.DataFrame) -> tuple[np.ndarray, ...]:
-    """Per inventory row: demand, units short in their own period, scenario probability."""
-    prob = dict(zip(sc.names, sc.probability))
+def shortage_metrics(inst: Instance, sc: ScenarioSet, inventory: pd.DataFrame) -> dict:
+    """Fill rate, 1 - E[sum short] / E[sum d], and the probability of a scenario in which some
+    demand is not met in its own period; short = min(d, backlog) (older backlog served first) or
+    lost."""
     items = {i: k for k, i in enumerate(inst.items.index)}
-    w_pos = {n: k for k, n in enumerate(sc.names)}
-    w = inventory["scenario"].map(w_pos).to_numpy(int)
+    w = inventory["scenario"].map({n: k for k, n in enumerate(sc.names)}).to_numpy(int)
     i = inventory["item"].map(items).to_numpy(int)
     t = inventory["period"].to_numpy(int) - 1
     d = sc.demand[w, i, t]
     short = np.minimum(d, inventory["backlog"]) if inst.shortage == "backlog" else inventory["lost"]
-    p = inventory["scenario"].map(prob).to_numpy(float)
-    return d, np.asarray(short, dtype=float), p
-
-
-def stockout_probability(inst: Instance, sc: ScenarioSet, inventory: pd.DataFrame) -> float:
-    """Probability of a scenario in which some demand is not met in its own period."""
-    _, short, _ = _short(inst, sc, inventory)
+    short = np.asarray(short, dtype=float)
+    p = np.asarray(sc.probability, dtype=float)[w]
+    total = float(np.dot(p, d))
     hit = set(inventory.loc[short > STOCKOUT_UNITS, "scenario"])
-    return float(sum(p for name, p in zip(sc.names, sc.probability) if name in hit))
+    return {
+        "fill_rate": 1.0 if total <= 0 else float(1 - np.dot(p, short) / total),
+        "stockout_probability": float(
+            sum(q for name, q in zip(sc.names, sc.probability) if name in hit)
+        ),
+    }
 
 
 def unit_shares(inst: Instance, orders: pd.DataFrame) -> dict:
@@ -364,13 +358,6 @@ def unit_shares(inst: Instance, orders: pd.DataFrame) -> dict:
         "supplier_share": {str(k): float(v) for k, v in by_supplier.items()},
         "region_share": {str(k): float(v) for k, v in by_region.items()},
     }
-
-
-def fill_rate(inst: Instance, sc: ScenarioSet, inventory: pd.DataFrame) -> float:
-    """1 - E[sum short] / E[sum d]; short = min(d, backlog) (older backlog served first) or lost."""
-    d, short, p = _short(inst, sc, inventory)
-    total = float(np.dot(p, d))
-    return 1.0 if total <= 0 else float(1 - np.dot(p, short) / total)
 
 
 def add_dates(inst: Instance, frame: pd.DataFrame) -> pd.DataFrame:

@@ -76,13 +76,13 @@ def metrics_table(s: dict) -> Table:
 def orders_table(plan: Plan) -> Table | str:
     """Orders by supplier: region, lines, units, share of units, spend."""
     orders = plan.orders
-    if orders is None or not len(orders):
+    if not len(orders):
         return "no orders"
-    regions = plan.instance.suppliers["region"] if plan.instance is not None else None
+    regions = plan.instance.suppliers["region"]
     spend = orders["quantity"] * orders["unit_cost"]
     grouped = orders.assign(spend=spend).groupby("supplier")
     by = grouped.agg(lines=("quantity", "size"), units=("quantity", "sum"), spend=("spend", "sum"))
-    share = plan.summary.get("supplier_share") or {}
+    share = plan.summary["supplier_share"]
     table = Table(title="orders by supplier", box=box.SIMPLE, title_justify="left", pad_edge=False)
     for name, justify in [
         ("supplier", "left"),
@@ -96,10 +96,10 @@ def orders_table(plan: Plan) -> Table | str:
     for supplier, row in by.iterrows():
         table.add_row(
             str(supplier),
-            "" if regions is None else str(regions.get(supplier, "")),
+            str(regions[supplier]),
             f"{int(row['lines'])}",
             f"{row['units']:,.0f}",
-            f"{share[supplier]:.1%}" if supplier in share else "-",
+            f"{share[supplier]:.1%}",
             f"{row['spend']:,.2f}",
         )
     return table
