@@ -8,22 +8,57 @@
 
 To add your own constraints: ``problem = jitopt.build(inst)``, change ``problem.model``, then
 ``plan = problem.solve()``.
+
+The names below are imported on first use, so that ``import jitopt`` (and the command line's
+start) does not wait for pandas, Pyomo and HiGHS; submodules (``jitopt.generate``,
+``jitopt.catalog``, ``jitopt.check``, ...) are reachable as attributes too.
 """
 
-from jitopt.errors import InstanceError, Problem
-from jitopt.instance import Instance, read_instance
-from jitopt.plan import Plan, Status
-from jitopt.scenarios import ScenarioSet, make_scenarios
-from jitopt.solve import SolveError, build, solve
+from __future__ import annotations
+
+import importlib
 
 __version__ = "0.1.0"
+
+_EXPORTS = {
+    "Instance": "jitopt.instance",
+    "InstanceError": "jitopt.errors",
+    "OutputError": "jitopt.errors",
+    "Plan": "jitopt.plan",
+    "Problem": "jitopt.errors",
+    "ScenarioSet": "jitopt.scenarios",
+    "SizeError": "jitopt.errors",
+    "SolveError": "jitopt.errors",
+    "Status": "jitopt.plan",
+    "build": "jitopt.solver",
+    "make_scenarios": "jitopt.scenarios",
+    "read_instance": "jitopt.instance",
+    "solve": "jitopt.solver",
+}
+_SUBMODULES = {
+    "catalog",
+    "check",
+    "diagnose",
+    "errors",
+    "files",
+    "forecast",
+    "generate",
+    "instance",
+    "model",
+    "plan",
+    "scenarios",
+    "schema",
+    "solver",
+}
 
 __all__ = [
     "Instance",
     "InstanceError",
+    "OutputError",
     "Plan",
     "Problem",
     "ScenarioSet",
+    "SizeError",
     "SolveError",
     "Status",
     "build",
@@ -31,3 +66,18 @@ __all__ = [
     "read_instance",
     "solve",
 ]
+
+
+def __getattr__(name: str):
+    if name in _EXPORTS:
+        value = getattr(importlib.import_module(_EXPORTS[name]), name)
+    elif name in _SUBMODULES:
+        value = importlib.import_module(f"jitopt.{name}")
+    else:
+        raise AttributeError(f"module 'jitopt' has no attribute {name!r}")
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_EXPORTS) | _SUBMODULES)

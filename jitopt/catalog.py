@@ -75,6 +75,7 @@ def build_instance(
     config: dict | None = None,
     clip_negative: bool = False,
     decimals: int | None = 0,
+    date_format: str | None = None,
 ) -> dict:
     """An instance (``{"config", "items", "suppliers", "offers", "demand", "price_breaks",
     "regions", "pipeline"}``, as `jitopt.generate.generate` returns) from ``forecast`` (a
@@ -85,10 +86,17 @@ def build_instance(
     ``[scenarios] count``, else 30; ``seed`` to ``[scenarios] seed``, else 0; both are recorded in
     ``[scenarios]``. The result is validated like any instance; every problem of the forecast, of
     the catalogue and of their fit (items without forecast, forecast items without offer) is
-    raised at once as one `InstanceError`.
+    raised at once as one `InstanceError`. ``date_format`` (strftime codes) says how to read the
+    forecast's dates when they could be read day-first and month-first. Arguments of the wrong
+    kind raise TypeError or ValueError.
     """
+    _check_arguments(forecast, catalog, config, decimals, date_format)
     problems = ProblemList()
-    frame = read_forecast(forecast) if isinstance(forecast, (str, Path)) else forecast
+    if isinstance(forecast, (str, Path)):
+        frame = read_forecast(forecast, date_format=date_format)
+    else:
+        frame = forecast.copy(deep=False)
+        frame.attrs = dict(forecast.attrs) | ({"date_format": date_format} if date_format else {})
     if isinstance(catalog, dict):
         cat = _catalog_from_frames(catalog, problems)
     else:
@@ -112,6 +120,7 @@ def build_instance(
 
     if fc is not None:
         periods, dates = fc.periods, {"start": fc.start, "freq": fc.freq}
+        _check_memory(usable["count"], len(fc.items), fc.periods)
         demand = demand_scenarios(fc, usable["count"], usable["seed"], decimals)
     else:  # a broken forecast: still check the catalogue, over as many periods as it has dates
         periods, dates, demand = _dates_in(frame), {}, None
@@ -138,11 +147,80 @@ def build_instance(
     problems.raise_if_any()
     built = {"config": out_config}
     for stem in ("items", "suppliers", "offers", "demand", "price_breaks", "regions", "pipeline"):
-        built[stem] = demand if stem == "demand" else cat.tables.get(stem)
+        table = cat.tables.get(stem)
+        if cat.from_files and table is not None:
+            table = _typed(table, TABLES[stem])
+        built[stem] = demand if stem == "demand" else table
     return built
 
 
 # -- helpers -------------------------------------------------------------------------------------
+
+
+# Bytes per demand value while drawing scenarios: the draws, the values and the long table
+# (scenario, item, period, demand) that becomes demand.csv.
+_BYTES_PER_DEMAND_VALUE = 160
+
+
+def _check_memory(count: int, items: int, periods: int) -> None:
+    """Refuse (SizeError) a number of demand scenarios whose tables cannot fit in memory."""
+    from jitopt.errors import SizeError
+    from jitopt.sizing import _bytes, available_memory
+
+    needed = _BYTES_PER_DEMAND_VALUE * count * items * periods
+    available = available_memory()
+    if available is not None and needed > available:
+        raise SizeError(
+            f"{count:,} demand scenarios of {items:,} items over {periods:,} periods need about "
+            f"{_bytes(needed)} of memory, but only {_bytes(available)} is available: draw "
+            "fewer (--scenarios)"
+        )
+
+
+def _typed(frame: pd.DataFrame, table) -> pd.DataFrame:
+    """A catalogue table read as text, with its number columns as numbers (whole numbers stay
+    integers; empty cells are NaN)."""
+    frame = frame.copy()
+    for column in table.columns:
+        if column.kind == "name" or column.name not in frame.columns:
+            continue
+        text = frame[column.name].astype(str).str.strip()
+        numbers = pd.to_numeric(text.where(text != ""), errors="coerce")
+        whole = numbers.dropna()
+        if (
+            len(whole) == len(numbers)
+            and (whole == whole.round()).all()
+            and whole.abs().max() < 2**53
+        ):
+            numbers = numbers.astype("int64")
+        frame[column.name] = numbers
+    for column in table.columns:
+        if column.kind == "name" and column.name in frame.columns:
+            frame[column.name] = frame[column.name].astype(str).str.strip()
+    return frame
+
+
+def _check_arguments(forecast, catalog, config, decimals, date_format) -> None:
+    if not isinstance(forecast, (pd.DataFrame, str, Path)):
+        raise TypeError(
+            f"forecast must be a pandas DataFrame or a file path, got {type(forecast).__name__}"
+        )
+    if not isinstance(catalog, (dict, str, Path)):
+        raise TypeError(
+            f"catalog must be a folder path or a dict of DataFrames, got {type(catalog).__name__}"
+        )
+    if config is not None and not isinstance(config, dict):
+        raise TypeError(f"config must be a dict of instance.toml settings, got {config!r}")
+    if decimals is not None and (
+        isinstance(decimals, bool) or not isinstance(decimals, (int, np.integer))
+    ):
+        raise TypeError(f"decimals must be a whole number 0..6 or None, got {decimals!r}")
+    if decimals is not None and not 0 <= decimals <= 6:
+        raise ValueError(f"decimals must be in 0..6 (or None: no rounding), got {decimals}")
+    if date_format is not None and not isinstance(date_format, str):
+        raise TypeError(
+            f"date_format must be strftime codes such as '%d/%m/%Y', got {date_format!r}"
+        )
 
 
 def _catalog_from_dir(path: Path, problems: ProblemList) -> _Catalog:
@@ -249,7 +327,9 @@ def _demand_for_check(demand, cat: _Catalog, periods: int) -> pd.DataFrame:
 
 def _dates_in(frame: pd.DataFrame) -> int:
     frame = normalized(frame)
-    return int(parse_dates(frame[DATE]).nunique()) if DATE in frame.columns else 0
+    if DATE not in frame.columns:
+        return 0
+    return int(parse_dates(frame[DATE], frame.attrs.get("date_format"))[0].nunique())
 
 
 def _merged(base: dict, override: dict) -> dict:

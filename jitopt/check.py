@@ -23,9 +23,13 @@ _MAX_SHOWN = 50
 
 @dataclass
 class CheckReport:
-    """What the checker found in a plan, and the numbers it recomputed from the plan's tables."""
+    """What the checker found in a plan, and the numbers it recomputed from the plan's tables.
+
+    ``problems``: the plan breaks a rule, or its numbers disagree with the recomputed ones.
+    ``unreadable``: files missing or damaged, so that (part of) the plan could not be checked."""
 
     problems: list[str] = field(default_factory=list)
+    unreadable: list[str] = field(default_factory=list)
     scenario_costs: pd.DataFrame | None = None  # index scenario: probability, components, cost
     expected_costs: dict[str, float] = field(default_factory=dict)  # component -> E[component]
     expected_cost: float | None = None
@@ -38,16 +42,17 @@ class CheckReport:
 
     @property
     def ok(self) -> bool:
-        return not self.problems
+        return not self.problems and not self.unreadable
 
     def raise_if_failed(self) -> None:
         """Raise an AssertionError listing the problems (the first 50 of them), if there are any."""
         if self.ok:
             return
-        lines = [f"- {p}" for p in self.problems[:_MAX_SHOWN]]
-        if len(self.problems) > _MAX_SHOWN:
-            lines.append(f"... and {len(self.problems) - _MAX_SHOWN} more")
-        raise AssertionError(f"{len(self.problems)} problem(s) in the plan:\n" + "\n".join(lines))
+        found = self.unreadable + self.problems
+        lines = [f"- {p}" for p in found[:_MAX_SHOWN]]
+        if len(found) > _MAX_SHOWN:
+            lines.append(f"... and {len(found) - _MAX_SHOWN} more")
+        raise AssertionError(f"{len(found)} problem(s) in the plan:\n" + "\n".join(lines))
 
 
 @dataclass
@@ -70,16 +75,47 @@ def check_solution(
     """Check the plan written in `out_dir` against `instance`, collecting every problem found.
 
     `tol` is the feasibility tolerance (absolute, scaled by the magnitude of the numbers compared);
-    `cost_rtol` the relative tolerance for costs and summary metrics.
-    """
+    `cost_rtol` the relative tolerance for costs and summary metrics. Files that are missing or
+    damaged are listed in the report's ``unreadable``; the checker never raises on them."""
     out = Path(out_dir)
-    problems: list[str] = []
-    report = CheckReport(problems=problems)
-    orders = _read_orders(out / "orders.csv", problems)
-    scenarios = _read_scenarios(out / "scenarios.csv", problems)
-    inventory = _read_inventory(out / "inventory.csv", _short_column(instance), problems)
-    outages = _read_outages(out, instance, problems)
-    summary = _read_summary(out / "summary.json", problems)
+    report = CheckReport()
+    bad = report.unreadable
+    frames = {
+        "orders": _read_csv(out / "orders.csv", _ORDER_COLUMNS, bad),
+        "scenarios": _read_csv(out / "scenarios.csv", ["scenario", "probability"], bad),
+        "inventory": _read_csv(out / "inventory.csv", _inventory_columns(instance), bad),
+        "outages": _read_outage_file(out, instance, bad),
+        "summary": _read_summary(out / "summary.json", bad),
+    }
+    return _check(instance, frames, report, tol, cost_rtol)
+
+
+def check_plan(
+    instance: Any, plan: Any, *, tol: float = 1e-6, cost_rtol: float = COST_RTOL
+) -> CheckReport:
+    """Check a plan held in memory (a `jitopt.Plan`: ``orders``, ``inventory``,
+    ``scenario_costs``, ``outages``, ``summary``), as `check_solution` checks written files."""
+    frames = {
+        "orders": plan.orders,
+        "scenarios": plan.scenario_costs,
+        "inventory": plan.inventory,
+        "outages": plan.outages,
+        "summary": plan.summary,
+    }
+    frames = {
+        k: (v.reset_index(drop=True) if isinstance(v, pd.DataFrame) else v)
+        for k, v in frames.items()
+    }
+    return _check(instance, frames, CheckReport(), tol, cost_rtol)
+
+
+def _check(instance: Any, frames: dict, report: CheckReport, tol: float, cost_rtol: float):
+    problems, bad = report.problems, report.unreadable
+    orders = _orders(frames["orders"], bad)
+    scenarios = _scenarios(frames["scenarios"], bad)
+    inventory = _inventory(frames["inventory"], _short_column(instance), bad)
+    outages = _outages(frames["outages"], instance, bad)
+    summary = frames["summary"]
     if orders is not None:
         orders = _annotate_orders(orders, instance, tol)
         problems += _check_order_lines(orders, instance.periods, tol)
@@ -104,107 +140,127 @@ def check_solution(
 # --- reading ---------------------------------------------------------------------------------
 
 
-def _read_csv(path: Path, columns: list[str], problems: list[str]) -> pd.DataFrame | None:
-    """Read an output table, names as strings; None (and a problem) when missing or malformed."""
+def _read_csv(path: Path, columns: list[str], bad: list[str]) -> pd.DataFrame | None:
+    """Read an output table, names as strings; None (and a note in ``bad``) when it is missing
+    or cannot be read."""
     if not path.exists():
-        problems.append(f"{path.name}: file is missing")
+        bad.append(f"{path.name}: file is missing")
         return None
     try:
         df = pd.read_csv(path, dtype=_NAME_COLUMNS, keep_default_na=False, na_values=[""])
     except pd.errors.EmptyDataError:
         df = pd.DataFrame(columns=columns)
+    except (pd.errors.ParserError, UnicodeDecodeError, OSError, ValueError) as exc:
+        bad.append(f"{path.name}: cannot be read as CSV ({' '.join(str(exc).split())[:200]})")
+        return None
+    return df
+
+
+def _columns(df: pd.DataFrame, name: str, columns: list[str], bad: list[str]) -> bool:
     missing = [c for c in columns if c not in df.columns]
     if missing:
-        problems.append(f"{path.name}: missing column(s) {', '.join(missing)}")
-        return None
-    return df
+        bad.append(f"{name}: missing column(s) {', '.join(missing)}")
+    return not missing
 
 
-def _numeric(df: pd.DataFrame, name: str, columns: list[str], problems: list[str]) -> pd.DataFrame:
-    """Coerce `columns` to numbers; report and drop rows with a missing or non-numeric cell."""
+def _numeric(df: pd.DataFrame, name: str, columns: list[str], bad: list[str]) -> pd.DataFrame:
+    """Coerce `columns` to numbers; report and drop rows with a missing, non-numeric or
+    non-finite cell."""
     df = df.copy()
-    bad = pd.Series(False, index=df.index)
+    drop = pd.Series(False, index=df.index)
     for col in columns:
-        values = pd.to_numeric(df[col], errors="coerce")
-        for row in df.index[values.isna()]:
-            problems.append(f"{name} line {row + 2}: {col} {df.at[row, col]!r} is not a number")
-        bad |= values.isna()
-        df[col] = values.astype(float)
-    return df[~bad]
+        values = pd.to_numeric(df[col], errors="coerce").astype(float)
+        wrong = ~np.isfinite(values)
+        for row in df.index[wrong][:_MAX_SHOWN]:
+            bad.append(f"{name} line {row + 2}: {col} {df.at[row, col]!r} is not a finite number")
+        if wrong.sum() > _MAX_SHOWN:
+            bad.append(f"{name}: ... and {int(wrong.sum()) - _MAX_SHOWN} more in column {col}")
+        drop |= wrong
+        df[col] = values
+    return df[~drop]
 
 
-def _integral(df: pd.DataFrame, name: str, columns: list[str], problems: list[str]) -> pd.DataFrame:
-    """Turn period-like columns into ints; report and drop rows where they are not whole numbers."""
-    bad = pd.Series(False, index=df.index)
+def _integral(df: pd.DataFrame, name: str, columns: list[str], bad: list[str]) -> pd.DataFrame:
+    """Turn period-like columns into ints; report and drop rows where they are not whole numbers
+    in a sensible range."""
+    drop = pd.Series(False, index=df.index)
     for col in columns:
-        fractional = df[col] != df[col].round()
-        for row in df.index[fractional]:
-            problems.append(f"{name} line {row + 2}: {col} {df.at[row, col]} is not an integer")
-        bad |= fractional
-    df = df[~bad].copy()
-    df[columns] = df[columns].astype(int)
+        wrong = (df[col] != df[col].round()) | (df[col].abs() > 1e9)
+        for row in df.index[wrong][:_MAX_SHOWN]:
+            bad.append(f"{name} line {row + 2}: {col} {df.at[row, col]} is not a period number")
+        drop |= wrong
+    df = df[~drop].copy()
+    df[columns] = df[columns].astype(np.int64)
     return df
 
 
-def _read_orders(path: Path, problems: list[str]) -> pd.DataFrame | None:
-    df = _read_csv(path, _ORDER_COLUMNS, problems)
-    if df is None:
+def _orders(df: pd.DataFrame | None, bad: list[str]) -> pd.DataFrame | None:
+    if df is None or not _columns(df, "orders.csv", _ORDER_COLUMNS, bad):
         return None
-    df = _numeric(df.reset_index(drop=True), path.name, _ORDER_COLUMNS[2:], problems)
-    df = _integral(df, path.name, ["period", "arrival_period"], problems)
+    df = _numeric(df.reset_index(drop=True), "orders.csv", _ORDER_COLUMNS[2:], bad)
+    df = _integral(df, "orders.csv", ["period", "arrival_period"], bad)
     return df.assign(line=df.index + 2)
 
 
-def _read_scenarios(path: Path, problems: list[str]) -> pd.DataFrame | None:
-    columns = ["scenario", "probability", "cost", *COMPONENTS]
-    df = _read_csv(path, ["scenario", "probability"], problems)
-    if df is None:
+def _scenarios(df: pd.DataFrame | None, bad: list[str]) -> pd.DataFrame | None:
+    if df is None or not _columns(df, "scenarios.csv", ["scenario", "probability"], bad):
         return None
-    df = _numeric(df.reset_index(drop=True), path.name, ["probability"], problems)
-    for col in columns[2:]:
+    df = _numeric(df.reset_index(drop=True), "scenarios.csv", ["probability"], bad)
+    for col in ["cost", *COMPONENTS]:
         if col in df.columns:  # a bad cost cell shows up as a cost mismatch, keep the scenario
             df[col] = pd.to_numeric(df[col], errors="coerce")
     for name in df.loc[df["scenario"].duplicated(), "scenario"].unique():
-        problems.append(f"{path.name}: scenario {name} is listed more than once")
+        bad.append(f"scenarios.csv: scenario {name} is listed more than once")
     if df.empty:
-        problems.append(f"{path.name}: no scenarios")
+        bad.append("scenarios.csv: no scenarios")
         return None
     return df.drop_duplicates("scenario")
 
 
-def _read_inventory(path: Path, short: str, problems: list[str]) -> pd.DataFrame | None:
+def _inventory_columns(instance: Any) -> list[str]:
+    return [*_KEYS, "on_hand", _short_column(instance), "expedited", "arrived"]
+
+
+def _inventory(df: pd.DataFrame | None, short: str, bad: list[str]) -> pd.DataFrame | None:
     columns = [*_KEYS, "on_hand", short, "expedited", "arrived"]
-    df = _read_csv(path, columns, problems)
-    if df is None:
+    if df is None or not _columns(df, "inventory.csv", columns, bad):
         return None
-    df = _numeric(df.reset_index(drop=True), path.name, columns[2:], problems)
-    return _integral(df, path.name, ["period"], problems)
+    df = _numeric(df.reset_index(drop=True), "inventory.csv", columns[2:], bad)
+    return _integral(df, "inventory.csv", ["period"], bad)
 
 
-def _read_outages(out: Path, instance: Any, problems: list[str]) -> pd.DataFrame | None:
+def _read_outage_file(out: Path, instance: Any, bad: list[str]) -> pd.DataFrame | None:
     """The outages actually used: outages.csv of the plan, else the instance's."""
     path = out / "outages.csv"
     if not path.exists():
         given = _frame(getattr(instance, "outages", None), _OUTAGE_COLUMNS)
         if given.empty and getattr(instance, "scenarios", None) is None and _disruptive(instance):
-            problems.append("outages.csv: file is missing, but the instance samples disruptions")
+            bad.append("outages.csv: file is missing, but the instance samples disruptions")
         return given
-    df = _read_csv(path, _OUTAGE_COLUMNS, problems)
-    if df is None:
+    return _read_csv(path, _OUTAGE_COLUMNS, bad)
+
+
+def _outages(df: pd.DataFrame | None, instance: Any, bad: list[str]) -> pd.DataFrame | None:
+    if df is None or not _columns(df, "outages.csv", _OUTAGE_COLUMNS, bad):
         return None
-    df = _numeric(df.reset_index(drop=True), path.name, ["start", "end"], problems)
-    return _integral(df, path.name, ["start", "end"], problems)
+    df = _numeric(df.reset_index(drop=True), "outages.csv", ["start", "end"], bad)
+    df = _integral(df, "outages.csv", ["start", "end"], bad)
+    return df.astype({"scenario": str, "target": str})
 
 
-def _read_summary(path: Path, problems: list[str]) -> dict | None:
+def _read_summary(path: Path, bad: list[str]) -> dict | None:
     if not path.exists():
-        problems.append("summary.json: file is missing")
+        bad.append("summary.json: file is missing")
         return None
     try:
-        return json.loads(path.read_text())
-    except json.JSONDecodeError as err:
-        problems.append(f"summary.json: not valid JSON ({err})")
+        summary = json.loads(path.read_text(encoding="utf-8"))
+    except (ValueError, OSError) as err:
+        bad.append(f"summary.json: not valid JSON text ({' '.join(str(err).split())[:200]})")
         return None
+    if not isinstance(summary, dict):
+        bad.append(f"summary.json: holds a {type(summary).__name__}, not an object of metrics")
+        return None
+    return summary
 
 
 def _frame(df: pd.DataFrame | None, columns: list[str]) -> pd.DataFrame:
@@ -401,8 +457,10 @@ def _unavailable(outages: pd.DataFrame, instance: Any) -> pd.DataFrame:
         ]
     )
     hits = outages[_OUTAGE_COLUMNS].merge(targets, on="target")
+    T = instance.periods
     hits["period"] = [
-        list(range(a, b + 1)) for a, b in zip(hits["start"], hits["end"], strict=True)
+        list(range(max(a, 1), min(b, T) + 1))
+        for a, b in zip(hits["start"], hits["end"], strict=True)
     ]
     down = hits.explode("period").dropna(subset=["period"])
     return down[["scenario", "supplier", "period"]].astype({"period": int}).drop_duplicates()
@@ -653,12 +711,14 @@ def _set_metrics(report: CheckReport, costs: pd.DataFrame, c: _Cube, instance: A
     short = c.short if instance.shortage == "lost" else np.minimum(c.demand, c.short)
     report.fill_rate = _fill_rate(c.demand, short, p)
     report.var = _var(cost, p, alpha)
-    report.stockout_probability = float(p @ (np.nanmax(short, axis=(1, 2)) > 1e-6))
+    report.stockout_probability = float(p @ (np.nan_to_num(short).max(axis=(1, 2)) > 1e-6))
 
 
 def _var(cost: np.ndarray, p: np.ndarray, alpha: float) -> float:
-    """Value at risk: the smallest scenario cost c with P[cost <= c] >= alpha."""
-    return float(next(c for c in sorted(cost) if p[cost <= c].sum() >= alpha - 1e-12))
+    """Value at risk: the smallest scenario cost c with P[cost <= c] >= alpha (the largest cost
+    when the probabilities sum to less than alpha)."""
+    reached = [c for c in sorted(cost) if p[cost <= c].sum() >= alpha - 1e-12]
+    return float(reached[0] if reached else cost.max())
 
 
 def _fill_rate(demand: np.ndarray, short: np.ndarray, p: np.ndarray) -> float:

@@ -1,24 +1,28 @@
-"""The `jitopt` command line: parse options, call the library, map outcomes to exit codes."""
+"""The `jitopt` command line: parse options, call the library, map outcomes to exit codes.
+
+Ctrl-C and SIGTERM: the first one stops the search and keeps the best plan found so far (or, when
+none has been found yet, stops at once and writes nothing); a second one aborts at once. Output
+folders are claimed (checked and locked) before any work, and replaced as a whole
+(`jitopt.files.OutputFolder`). The heavy libraries are imported inside the commands, after the
+signal handlers are in place.
+"""
 
 from __future__ import annotations
 
+import math
+import os
+import signal
 import sys
+import time
 import traceback
 from pathlib import Path
 
 import click
 
-from jitopt.errors import InstanceError
-from jitopt.plan import Status
-from jitopt.report import headline, report
-
 EXIT_OK, EXIT_ERROR, EXIT_INVALID, EXIT_INFEASIBLE, EXIT_NO_PLAN = 0, 1, 2, 3, 4
-EXIT_CODES = {
-    Status.OPTIMAL: EXIT_OK,
-    Status.FEASIBLE: EXIT_OK,
-    Status.INFEASIBLE: EXIT_INFEASIBLE,
-    Status.NO_SOLUTION: EXIT_NO_PLAN,
-}
+CHECK_FAILED = 1  # `jitopt check`: the plan has problems (2: it could not be checked)
+MAX_SEED = 2**63 - 1
+MAX_TIME_LIMIT = 1e7
 
 
 class _Exit(Exception):
@@ -26,8 +30,50 @@ class _Exit(Exception):
         self.code = code
 
 
+class _Signals:
+    """SIGINT and SIGTERM while a command runs. The first: during a search, ask it to stop (the
+    best plan so far is kept); while the plan is checked and written, let that finish; before,
+    raise KeyboardInterrupt (nothing found yet: stop at once). The second: abort at once."""
+
+    def __init__(self):
+        self.count = 0
+        self.problem = None  # the jitopt.solver.Problem being solved, once there is one
+        self.stop = None  # its stop event
+        self.saved: dict = {}
+
+    def install(self) -> None:
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            try:
+                self.saved[signum] = signal.signal(signum, self.handle)
+            except (ValueError, OSError):  # not the main thread: leave signals alone
+                pass
+
+    def restore(self) -> None:
+        for signum, handler in self.saved.items():
+            signal.signal(signum, handler)
+        self.saved = {}
+
+    def handle(self, signum, frame) -> None:
+        self.count += 1
+        if self.count > 1:
+            os.write(2, b"\naborted\n")
+            os._exit(128 + signum)
+        phase = getattr(self.problem, "phase", "prepare")
+        if self.stop is not None:
+            self.stop.set()
+        if phase == "prepare":
+            raise KeyboardInterrupt
+        # "search": HiGHS and the heuristic notice the stop event within a moment;
+        # "finish": the search is over, the plan is being checked and written.
+
+
+_signals = _Signals()
+
+
 def _run(debug: bool, action) -> None:
     """Run ``action``; turn every error into one readable message and an exit code."""
+    from jitopt.errors import InstanceError, OutputError, SizeError, SolveError
+
     try:
         action()
     except _Exit as done:
@@ -35,24 +81,58 @@ def _run(debug: bool, action) -> None:
     except InstanceError as exc:
         click.echo(exc.report(), err=True)
         sys.exit(EXIT_INVALID)
+    except (OutputError, SizeError) as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(EXIT_INVALID)
+    except KeyboardInterrupt:
+        click.echo("\ninterrupted before a plan was found: nothing written", err=True)
+        sys.exit(EXIT_NO_PLAN)
     except click.exceptions.Exit:
         raise
+    except SolveError as exc:
+        if debug:
+            traceback.print_exc()
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(EXIT_ERROR)
     except Exception as exc:  # noqa: BLE001 - the CLI's job is to turn any failure into a message
         if debug:
             traceback.print_exc()
         else:
-            click.echo(f"error: {exc} (run with --debug for details)", err=True)
+            text = " ".join(str(exc).split()) or type(exc).__name__
+            click.echo(f"error: {text} (run with --debug for details)", err=True)
         sys.exit(EXIT_ERROR)
 
 
-def _refuse_full(out_dir: Path, overwrite: bool) -> None:
-    """A command that writes an instance does not mix its files into a non-empty folder."""
-    if out_dir.exists() and any(out_dir.iterdir()) and not overwrite:
-        click.echo(f"error: {out_dir} is not empty (use --overwrite)", err=True)
-        raise _Exit(EXIT_INVALID)
+class _Finite(click.FloatRange):
+    """A float range that also refuses nan and inf (FloatRange lets nan through)."""
+
+    def convert(self, value, param, ctx):
+        number = super().convert(value, param, ctx)
+        if not math.isfinite(number):
+            self.fail(f"{value!r} is not a finite number", param, ctx)
+        return number
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def _echo_warnings(warnings, quiet: bool) -> None:
+    from jitopt.names import shown
+
+    if quiet:
+        return
+    for warning in warnings:
+        click.echo(f"warning: {shown(warning)}", err=True)
+
+
+class _Group(click.Group):
+    def main(self, *args, **kwargs):
+        _signals.install()
+        try:
+            return super().main(*args, **kwargs)
+        finally:
+            _signals.restore()
+            _signals.count, _signals.problem, _signals.stop = 0, None, None
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="jitopt")
 def main() -> None:
     """jitopt: purchasing plans for just-in-time inventory under disruption risk."""
@@ -64,34 +144,40 @@ def main() -> None:
     "-o",
     "--out",
     "out_dir",
-    type=click.Path(file_okay=False, path_type=Path),
+    type=click.Path(path_type=Path),
     help="Folder for orders.csv, inventory.csv, scenarios.csv, outages.csv, summary.json "
-    "[default: INSTANCE_DIR/out].",
+    "[default: INSTANCE_DIR/out]. It must be new, empty, or a plan folder jitopt wrote.",
 )
 @click.option(
     "--time-limit",
-    type=click.FloatRange(min=0, min_open=True),
-    help="Seconds for the solver [instance.toml, else 60].",
+    type=_Finite(min=0, max=MAX_TIME_LIMIT, min_open=True),
+    help="Seconds for the whole run: reading, building and solving [instance.toml, else 60].",
 )
 @click.option(
     "--mip-gap",
-    type=click.FloatRange(min=0),
+    type=_Finite(min=0, max=1),
     help="Relative gap to prove [instance.toml, else 1e-4].",
 )
-@click.option("--threads", type=click.IntRange(min=1), help="Solver threads [HiGHS default].")
+@click.option(
+    "--threads",
+    type=click.IntRange(min=1, max=os.cpu_count() or 1),
+    help="Solver threads, at most this machine's cores [HiGHS default].",
+)
 @click.option(
     "--scenarios", "count", type=click.IntRange(min=1), help="Scenarios to sample [instance.toml]."
 )
-@click.option("--seed", type=int, help="Seed for scenario sampling [instance.toml].")
+@click.option(
+    "--seed", type=click.IntRange(0, MAX_SEED), help="Seed for scenario sampling [instance.toml]."
+)
 @click.option(
     "--risk-weight",
-    type=click.FloatRange(0, 1),
+    type=_Finite(0, 1),
     help="Weight lambda of CVaR in the objective; sets the cvar measure (0: risk-neutral) "
     "[instance.toml [risk]].",
 )
 @click.option(
     "--alpha",
-    type=click.FloatRange(0, 1, min_open=True, max_open=True),
+    type=_Finite(0, 1, min_open=True, max_open=True),
     help="CVaR and VaR level alpha [instance.toml [risk], else 0.9].",
 )
 @click.option(
@@ -100,6 +186,7 @@ def main() -> None:
     help="Run the relax-and-fix / fix-and-optimize heuristic next to HiGHS [on for models with "
     ">= 1000 integer variables].",
 )
+@click.option("--force", is_flag=True, help="Build a model even when it seems too large.")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
 @click.option("--log", is_flag=True, help="Show the solver log.")
 @click.option("--debug", is_flag=True, help="Show tracebacks.")
@@ -114,6 +201,7 @@ def solve(
     risk_weight,
     alpha,
     heuristic,
+    force,
     quiet,
     log,
     debug,
@@ -121,44 +209,84 @@ def solve(
     """Solve the instance in INSTANCE_DIR and write the plan.
 
     Exit codes: 0 plan written (optimal or feasible), 2 invalid data or usage, 3 infeasible,
-    4 no plan within the limits, 1 anything else.
+    4 no plan within the limits (or interrupted before one was found), 1 anything else.
+    Ctrl-C (or SIGTERM) stops the search and writes the best plan found so far; a second one
+    aborts at once.
     """
+    started = time.perf_counter()
 
     def action():
-        from jitopt.diagnose import explain_infeasible
+        import threading
+
+        from jitopt.files import OutputFolder
+
+        out = out_dir or Path(instance_dir) / "out"
+        with OutputFolder(out, "plan", instance_dir=instance_dir) as folder:
+            _solve(folder, threading.Event())
+
+    def _solve(folder, stop):
         from jitopt.instance import read_instance
-        from jitopt.solve import build
+        from jitopt.plan import Status
+        from jitopt.report import headline, report
+        from jitopt.sizing import estimate
+        from jitopt.solver import build
 
         inst = read_instance(instance_dir)
         if risk_weight is not None or alpha is not None:
             inst = inst.with_risk(weight=risk_weight, alpha=alpha)
-        problem = build(inst, count=count, seed=seed)
+        size = estimate(inst, count=count)
+        if size.large and not quiet:
+            click.echo(f"model: {size} (estimated)", err=True)
+        problem = build(inst, count=count, seed=seed, force=force)
+        _signals.problem, _signals.stop = problem, stop
         plan = problem.solve(
-            time_limit=time_limit, mip_gap=mip_gap, threads=threads, tee=log, heuristic=heuristic
+            time_limit=time_limit,
+            mip_gap=mip_gap,
+            threads=threads,
+            tee=log,
+            heuristic=heuristic,
+            stop=stop,
+            started=started,
         )
-        if plan.status == Status.INFEASIBLE:
-            plan.summary["conflicts"] = explain_infeasible(inst, problem.scenarios)
-        out = out_dir or Path(instance_dir) / "out"
-        plan.write(out)
+        if not plan.status.has_plan and plan.summary.get("interrupted"):
+            raise KeyboardInterrupt
+        plan.write(folder)
         if not quiet:
-            click.echo(report(plan, out))
+            click.echo(report(plan, folder.given))
         elif plan.status in (Status.INFEASIBLE, Status.NO_SOLUTION):
             click.echo(headline(plan), err=True)
-        raise _Exit(EXIT_CODES[plan.status])
+        if not plan.status.has_plan and folder.read_text("orders.csv") is not None and not quiet:
+            click.echo(
+                f"the plan of an earlier run in {folder.given}/ is kept, marked stale in its "
+                "summary.json",
+                err=True,
+            )
+        raise _Exit(_exit_code(plan.status))
 
     _run(debug, action)
 
 
+def _exit_code(status) -> int:
+    from jitopt.plan import Status
+
+    return {
+        Status.OPTIMAL: EXIT_OK,
+        Status.FEASIBLE: EXIT_OK,
+        Status.INFEASIBLE: EXIT_INFEASIBLE,
+        Status.NO_SOLUTION: EXIT_NO_PLAN,
+    }[status]
+
+
 @main.command()
-@click.argument("out_dir", type=click.Path(file_okay=False, path_type=Path))
-@click.option("--items", type=click.IntRange(min=1), default=30, show_default=True)
-@click.option("--suppliers", type=click.IntRange(min=2), default=6, show_default=True)
-@click.option("--regions", type=click.IntRange(min=1), default=3, show_default=True)
-@click.option("--periods", type=click.IntRange(min=2), default=26, show_default=True)
-@click.option("--seed", type=int, default=0, show_default=True)
+@click.argument("out_dir", type=click.Path(path_type=Path))
+@click.option("--items", type=click.IntRange(min=1, max=100_000), default=30, show_default=True)
+@click.option("--suppliers", type=click.IntRange(min=2, max=10_000), default=6, show_default=True)
+@click.option("--regions", type=click.IntRange(min=1, max=10_000), default=3, show_default=True)
+@click.option("--periods", type=click.IntRange(min=2, max=100_000), default=26, show_default=True)
+@click.option("--seed", type=click.IntRange(0, MAX_SEED), default=0, show_default=True)
 @click.option(
     "--scenarios",
-    type=click.IntRange(min=1),
+    type=click.IntRange(min=1, max=100_000),
     help="Demand scenarios (a scenario column in demand.csv) [one demand series].",
 )
 @click.option("--moq/--no-moq", default=True, show_default=True, help="Minimum order quantities.")
@@ -183,21 +311,25 @@ def solve(
 @click.option(
     "--pipeline/--no-pipeline", default=True, show_default=True, help="Orders in transit."
 )
-@click.option("--overwrite", is_flag=True, help="Replace the files of a non-empty OUT_DIR.")
+@click.option(
+    "--overwrite", is_flag=True, help="Replace the instance in OUT_DIR (an instance folder)."
+)
 @click.option("--debug", is_flag=True, help="Show tracebacks.")
 def generate(out_dir, overwrite, debug, **options):
     """Write a synthetic but believable instance to OUT_DIR (same options, same files)."""
 
     def action():
+        from jitopt.files import OutputFolder, instance_files
         from jitopt.generate import generate as make
-        from jitopt.generate import write_generated
         from jitopt.instance import read_instance
+        from jitopt.names import shown
 
-        _refuse_full(out_dir, overwrite)
-        write_generated(make(**options), out_dir, overwrite=overwrite)
-        inst = read_instance(out_dir)  # what was written must read back as a valid instance
+        with OutputFolder(out_dir, "instance", overwrite=overwrite) as folder:
+            # what is written must read back as a valid instance before it replaces anything
+            folder.commit(instance_files(make(**options)), validate=read_instance)
+        inst = read_instance(out_dir)
         click.echo(
-            f"{inst.name}: {len(inst.items)} items, {len(inst.suppliers)} suppliers, "
+            f"{shown(inst.name)}: {len(inst.items)} items, {len(inst.suppliers)} suppliers, "
             f"{len(inst.offers)} offers, {inst.periods} periods -> {out_dir}/"
         )
 
@@ -212,11 +344,13 @@ def validate(instance_dir, debug):
 
     def action():
         from jitopt.instance import read_instance
+        from jitopt.names import shown
 
         inst = read_instance(instance_dir)
+        _echo_warnings(inst.warnings, quiet=False)
         click.echo(
-            f"{inst.name}: valid ({len(inst.items)} items, {len(inst.suppliers)} suppliers, "
-            f"{len(inst.offers)} offers, {inst.periods} periods)"
+            f"{shown(inst.name)}: valid ({len(inst.items)} items, {len(inst.suppliers)} "
+            f"suppliers, {len(inst.offers)} offers, {inst.periods} periods)"
         )
 
     _run(debug, action)
@@ -227,22 +361,40 @@ def validate(instance_dir, debug):
 @click.argument("out_dir", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--debug", is_flag=True, help="Show tracebacks.")
 def check(instance_dir, out_dir, debug):
-    """Recompute a written plan's balances and costs without the model, and compare."""
+    """Recompute a written plan's balances and costs without the model, and compare.
+
+    Exit codes: 0 the plan checks out, 1 the plan has problems (listed), 2 it could not be
+    checked (an invalid instance, or files of the plan missing or damaged: listed).
+    """
 
     def action():
         from jitopt.check import check_solution
         from jitopt.instance import read_instance
+        from jitopt.names import shown
 
+        if not Path(out_dir).is_dir():
+            click.echo(f"error: {out_dir} is not a folder", err=True)
+            raise _Exit(EXIT_INVALID)
         result = check_solution(read_instance(instance_dir), out_dir)
         if result.ok:
             click.echo(f"plan in {out_dir} checks out: objective {result.objective:,.2f}")
             return
-        click.echo(f"plan in {out_dir} has {len(result.problems)} problem(s):", err=True)
-        for problem in result.problems:
-            click.echo(f"  - {problem}", err=True)
-        raise _Exit(EXIT_ERROR)
+        if result.unreadable:
+            click.echo(f"plan in {out_dir} could not be checked:", err=True)
+            _list(result.unreadable, shown)
+        if result.problems:
+            click.echo(f"plan in {out_dir} has {len(result.problems)} problem(s):", err=True)
+            _list(result.problems, shown)
+        raise _Exit(EXIT_INVALID if result.unreadable else CHECK_FAILED)
 
     _run(debug, action)
+
+
+def _list(lines: list[str], shown, limit: int = 50) -> None:
+    for line in lines[:limit]:
+        click.echo(f"  - {shown(line)}", err=True)
+    if len(lines) > limit:
+        click.echo(f"  ... and {len(lines) - limit:,} more", err=True)
 
 
 @main.command("build")
@@ -260,7 +412,7 @@ def check(instance_dir, out_dir, debug):
     "--out",
     "out_dir",
     required=True,
-    type=click.Path(file_okay=False, path_type=Path),
+    type=click.Path(path_type=Path),
     help="Folder to write the instance to.",
 )
 @click.option("--model", help="Forecast model (column) to use, when the forecast has several.")
@@ -271,7 +423,12 @@ def check(instance_dir, out_dir, debug):
     help="Demand scenarios to draw [catalog instance.toml [scenarios] count, else 30].",
 )
 @click.option(
-    "--seed", type=click.IntRange(min=0), help="Seed for the draws [instance.toml, else 0]."
+    "--seed", type=click.IntRange(0, MAX_SEED), help="Seed for the draws [instance.toml, else 0]."
+)
+@click.option(
+    "--date-format",
+    help="How to read the forecast's dates, as strftime codes (e.g. %d/%m/%Y); needed when "
+    "they could be read day-first and month-first.",
 )
 @click.option("--clip-negative", is_flag=True, help="Read negative forecast values as zero demand.")
 @click.option(
@@ -281,10 +438,20 @@ def check(instance_dir, out_dir, debug):
     show_default=True,
     help="Round demand to this many decimals (0: whole units).",
 )
-@click.option("--overwrite", is_flag=True, help="Replace the files of a non-empty OUT folder.")
+@click.option("--overwrite", is_flag=True, help="Replace the instance in OUT (an instance folder).")
 @click.option("--debug", is_flag=True, help="Show tracebacks.")
 def build_cmd(
-    forecast, catalog_dir, out_dir, model, count, seed, clip_negative, decimals, overwrite, debug
+    forecast,
+    catalog_dir,
+    out_dir,
+    model,
+    count,
+    seed,
+    date_format,
+    clip_negative,
+    decimals,
+    overwrite,
+    debug,
 ):
     """Build an instance from a demand FORECAST (CSV or Parquet) and a supplier catalogue.
 
@@ -297,21 +464,22 @@ def build_cmd(
         import pandas as pd
 
         from jitopt.catalog import build_instance
-        from jitopt.files import write_instance_dir
+        from jitopt.files import OutputFolder, instance_files
         from jitopt.forecast import detect_format, read_forecast
+        from jitopt.instance import read_instance
 
-        _refuse_full(out_dir, overwrite)
-        frame = read_forecast(forecast)
-        built = build_instance(
-            frame,
-            catalog_dir,
-            model=model,
-            scenarios=count,
-            seed=seed,
-            clip_negative=clip_negative,
-            decimals=decimals,
-        )
-        write_instance_dir(built, out_dir, overwrite=overwrite)
+        with OutputFolder(out_dir, "instance", overwrite=overwrite) as folder:
+            frame = read_forecast(forecast, date_format=date_format)
+            built = build_instance(
+                frame,
+                catalog_dir,
+                model=model,
+                scenarios=count,
+                seed=seed,
+                clip_negative=clip_negative,
+                decimals=decimals,
+            )
+            folder.commit(instance_files(built), validate=read_instance)
         fmt, cfg, demand = detect_format(frame, model), built["config"], built["demand"]
         dates = pd.date_range(cfg["start"], periods=cfg["periods"], freq=cfg["freq"])
         if "scenario" in demand.columns:
@@ -323,5 +491,6 @@ def build_cmd(
             f"{dates[0]:%Y-%m-%d}..{dates[-1]:%Y-%m-%d} ({cfg['freq']}), {series} "
             f"({fmt.model}, {fmt.kind})"
         )
+        _echo_warnings(read_instance(out_dir).warnings, quiet=False)
 
     _run(debug, action)

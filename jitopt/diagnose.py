@@ -41,3 +41,29 @@ def explain_infeasible(inst: Instance, sc: ScenarioSet) -> list[str]:
             f"{used[w].max():g} units of volume are on hand even if nothing is ordered"
         )
     return conflicts
+
+
+def undeliverable(inst: Instance, sc: ScenarioSet) -> list[str]:
+    """Items with demand of which no order can ever be delivered: every supplier offering them
+    is out, in every scenario, in every period an order could be placed in."""
+    T = inst.periods
+    sup_pos = {s: k for k, s in enumerate(inst.suppliers.index)}
+    can_ship = sc.available.any(axis=0)  # (S, T)
+    lead = inst.suppliers["lead_time"]
+    deliverable: dict[str, bool] = {}
+    for s, i in inst.offers.index:
+        last = T - int(lead[s])
+        ok = last >= 1 and bool(can_ship[sup_pos[s], :last].any())
+        deliverable[i] = deliverable.get(i, False) or ok
+    demand = sc.demand.sum(axis=(0, 2))
+    notes = []
+    for k, item in enumerate(inst.items.index):
+        spot = not np.isnan(inst.items.at[item, "expedite_cost"])
+        offered = item in deliverable
+        if demand[k] > 0 and offered and not deliverable[item] and not spot:
+            notes.append(
+                f"item {item!r}: no order of it can ever be delivered (every supplier offering it "
+                "is out in every scenario whenever an order could arrive in time), so the plan "
+                "buys none of it"
+            )
+    return notes

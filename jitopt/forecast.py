@@ -106,8 +106,18 @@ class Forecast:
         return date_text(self.dates[0])
 
 
-def read_forecast(path: str | Path) -> pd.DataFrame:
-    """Read a forecast file: CSV, or Parquet (``.parquet``/``.pq``) when pyarrow is installed.
+def _text(value) -> str:
+    """A cell as the user wrote it: numbers without numpy's repr."""
+    if isinstance(value, (float, np.floating, int, np.integer)):
+        return repr(float(value)) if isinstance(value, (float, np.floating)) else str(value)
+    return repr(value)
+
+
+def read_forecast(path: str | Path, date_format: str | None = None) -> pd.DataFrame:
+    """Read a forecast file: CSV, or Parquet (``.parquet``/``.pq``) when pyarrow is installed
+    (``pip install 'jitopt[parquet]'``). ``date_format`` (strftime codes) says how to read the
+    dates when they could be read day-first and month-first (see
+    `jitopt.forecast_dates.parse_dates`).
 
     Names (``unique_id``, ``sample``) and ``ds`` are kept as text; value columns become numbers
     where every cell is one (otherwise checking reports the bad cells). Problems found later name
@@ -118,10 +128,16 @@ def read_forecast(path: str | Path) -> pd.DataFrame:
             import pyarrow  # noqa: F401
         except ImportError:
             raise InstanceError(
-                [Problem(path.name, "reading Parquet needs pyarrow (pip install pyarrow)")]
+                [
+                    Problem(
+                        path.name,
+                        "reading Parquet needs pyarrow: pip install 'jitopt[parquet]' "
+                        "(or pip install pyarrow)",
+                    )
+                ]
             ) from None
         frame = pd.read_parquet(path)
-        frame.attrs.update(source=path.name)
+        frame.attrs.update(source=path.name, date_format=date_format)
         return frame
     try:
         raw = pd.read_csv(path, dtype=str, keep_default_na=False, skip_blank_lines=False)
@@ -139,7 +155,7 @@ def read_forecast(path: str | Path) -> pd.DataFrame:
         numbers = pd.to_numeric(text.where(text != ""), errors="coerce")
         if (numbers.notna() | (text == "")).all():
             raw[column] = numbers.astype(float)
-    raw.attrs.update(source=path.name, first_line=2)
+    raw.attrs.update(source=path.name, first_line=2, date_format=date_format)
     return raw
 
 
@@ -315,7 +331,10 @@ def parse_frame(frame, model, clip_negative, problems: ProblemList) -> Forecast 
         problems.add(Problem(source, message, labels[pos], column), kind)
 
     items = _names(frame[ID])
-    dates = parse_dates(frame[DATE])
+    dates, ambiguous = parse_dates(frame[DATE], frame.attrs.get("date_format"))
+    if ambiguous:
+        problems.add(Problem(source, ambiguous, column=DATE))
+        return None
     keys = [items, dates]
     for pos in np.flatnonzero(items.isna().to_numpy()):
         add(pos, ID, "is empty (the item name is required)")
@@ -339,7 +358,7 @@ def parse_frame(frame, model, clip_negative, problems: ProblemList) -> Forecast 
         values = pd.to_numeric(raw, errors="coerce").astype(float).to_numpy()
         for pos in np.flatnonzero(~np.isfinite(values)):
             empty = pd.isna(raw.iloc[pos]) or str(raw.iloc[pos]).strip() == ""
-            what = "value is missing" if empty else f"{raw.iloc[pos]!r} is not a finite number"
+            what = "value is missing" if empty else f"{_text(raw.iloc[pos])} is not a finite number"
             add(pos, column, f"{where(pos)}: {what}", f"{what} in {column}")
         if not clip_negative:
             for pos in np.flatnonzero(values < 0):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import warnings
 from collections import Counter
 
 import numpy as np
@@ -110,13 +112,62 @@ def _infer(dates: pd.DatetimeIndex) -> str | None:
     return None if freq is None else to_offset(freq).freqstr
 
 
-def parse_dates(column: pd.Series) -> pd.Series:
-    dates = pd.to_datetime(column, errors="coerce")
-    retry = dates.isna() & column.notna()
+_OFFSET = re.compile(r"(?:Z|[+-]\d{2}:?\d{2})$")
+_ISO = re.compile(r"\d{4}-\d{1,2}-\d{1,2}")
+
+
+def parse_dates(column: pd.Series, date_format: str | None = None) -> tuple[pd.Series, str | None]:
+    """The dates of ``column`` (NaT where a cell is no date), and why they cannot be trusted
+    (None when they can).
+
+    - ``date_format`` (strftime codes, e.g. ``%d/%m/%Y``) reads every date that way.
+    - Dates with a UTC offset (``2027-01-04T00:00:00+01:00``, ``...Z``) are read at their own
+      wall time, whatever the offset: a forecast's dates name periods, not instants.
+    - ISO dates (2027-01-04) are read as such. Others are read month-first and day-first: when
+      both readings take every date and differ (01/02/2027: 2 January or 1 February?), the dates
+      are ambiguous and must be given a ``date_format``; when only one takes every date, it is
+      used."""
+    if pd.api.types.is_datetime64_any_dtype(column):
+        dates = pd.Series(column)
+        return (dates.dt.tz_localize(None) if dates.dt.tz is not None else dates), None
+    text = column.map(lambda v: v if pd.isna(v) else str(v).strip())
+    given = text.notna() & (text != "")
+    wall = text.where(~given, text.str.replace(_OFFSET, "", regex=True))
+    if date_format:
+        dates = pd.to_datetime(wall, format=date_format, errors="coerce")
+        return dates, None
+    if wall[given].map(lambda v: bool(_ISO.match(v))).all():
+        return _lenient(wall), None
+    month_first = _read(wall, dayfirst=False)
+    day_first = _read(wall, dayfirst=True)
+    takes_all = [d for d in (month_first, day_first) if d[given].notna().all()]
+    if len(takes_all) == 2 and not month_first[given].equals(day_first[given]):
+        pos = int(np.flatnonzero((month_first != day_first).to_numpy())[0])
+        sample = wall.iloc[pos]
+        return month_first, (
+            f"the dates can be read month-first or day-first ({sample!r} is "
+            f"{date_text(month_first.iloc[pos])} or {date_text(day_first.iloc[pos])}): say "
+            "which with --date-format (date_format=), e.g. %m/%d/%Y or %d/%m/%Y"
+        )
+    if takes_all:
+        return takes_all[0], None
+    return _lenient(wall), None
+
+
+def _read(text: pd.Series, dayfirst: bool) -> pd.Series:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # pandas warns when it falls back to dateutil
+        return pd.to_datetime(text, errors="coerce", dayfirst=dayfirst)
+
+
+def _lenient(text: pd.Series) -> pd.Series:
+    """Each date in the format pandas guesses from the first, else on its own."""
+    dates = _read(text, dayfirst=False)
+    retry = dates.isna() & text.notna()
     if retry.any():  # the format pandas guessed from the first date does not fit every row
-        dates[retry] = pd.to_datetime(column[retry], errors="coerce", format="mixed")
-    if getattr(dates.dt, "tz", None) is not None:
-        dates = dates.dt.tz_localize(None)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            dates[retry] = pd.to_datetime(text[retry], errors="coerce", format="mixed")
     return dates
 
 

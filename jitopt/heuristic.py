@@ -143,7 +143,10 @@ class Heuristic(threading.Thread):
         self.deadline = deadline
         self.stopped = threading.Event()
         self.error: BaseException | None = None
-        self.h.cbMipInterrupt.subscribe(self._interrupt)
+        # Stopping is final (the run is over), so every kind of solve may be cut short: the LP
+        # of relax-and-fix as well as the steps' MIPs.
+        for callback in (self.h.cbMipInterrupt, self.h.cbSimplexInterrupt, self.h.cbIpmInterrupt):
+            callback.subscribe(self._interrupt)
 
     def stop(self) -> None:
         self.stopped.set()

@@ -4,34 +4,26 @@ from __future__ import annotations
 
 import csv
 import math
-import tomllib
+import os
+import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from jitopt.config import RiskConfig, SamplingConfig, SolverConfig, parse_config, read_toml
 from jitopt.errors import InstanceError, Problem
-from jitopt.schema import TABLES, Column, Table
+from jitopt.names import name_problem
+from jitopt.schema import LARGEST_INT, LARGEST_TOTAL, LARGEST_VALUE, TABLES, Column, Table
 
+__all__ = ["Instance", "RiskConfig", "SamplingConfig", "SolverConfig", "read_instance"]
 
-@dataclass(frozen=True)
-class RiskConfig:
-    measure: str = "expected"
-    weight: float = 0.0
-    alpha: float = 0.9
-
-
-@dataclass(frozen=True)
-class SamplingConfig:
-    count: int = 30
-    seed: int = 0
-
-
-@dataclass(frozen=True)
-class SolverConfig:
-    time_limit: float | None = None
-    mip_gap: float | None = None
+# A number as people write it in a CSV file: ASCII digits, an optional sign, decimal point and
+# exponent, or inf. Python's float() also takes "1_119" and full-width digits, which are errors.
+_NUMBER = re.compile(
+    r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?|[+-]?inf(inity)?", re.ASCII | re.IGNORECASE
+)
 
 
 @dataclass(frozen=True, eq=False)
@@ -57,6 +49,7 @@ class Instance:
     risk: RiskConfig = field(default_factory=RiskConfig)
     sampling: SamplingConfig = field(default_factory=SamplingConfig)
     solver: SolverConfig = field(default_factory=SolverConfig)
+    warnings: tuple[str, ...] = ()  # legal but surprising data (see `Reader.warn`)
 
     @classmethod
     def from_dir(cls, path: str | Path) -> Instance:
@@ -73,10 +66,10 @@ class Instance:
         """A copy with another risk setting: ``weight`` (lambda) switches to the CVaR objective
         (SPEC §3; 0 is the risk-neutral plan), ``alpha`` sets the CVaR/VaR level."""
         problems = []
-        if weight is not None and not 0 <= weight <= 1:
-            problems.append(Problem("risk weight", f"{weight} is not in [0, 1]"))
-        if alpha is not None and not 0 < alpha < 1:
-            problems.append(Problem("risk alpha", f"{alpha} is not in (0, 1)"))
+        if weight is not None and not (_is_number(weight) and 0 <= weight <= 1):
+            problems.append(Problem("risk weight", f"{weight!r} is not a number in [0, 1]"))
+        if alpha is not None and not (_is_number(alpha) and 0 < alpha < 1):
+            problems.append(Problem("risk alpha", f"{alpha!r} is not a number in (0, 1)"))
         if problems:
             raise InstanceError(problems)
         risk = self.risk
@@ -105,27 +98,29 @@ class Instance:
         return pd.date_range(self.start, periods=self.periods, freq=self.freq)
 
 
-def read_instance(path: str | Path) -> Instance:
+def read_instance(path: str | os.PathLike) -> Instance:
     """Read and validate an instance directory; raise `InstanceError` listing every problem."""
+    if not isinstance(path, (str, os.PathLike)):
+        raise InstanceError(
+            [Problem(repr(path), "is not a path (give the instance directory as str or Path)")]
+        )
     path = Path(path)
     if not path.is_dir():
         raise InstanceError([Problem(str(path), "is not a directory")])
     problems: list[Problem] = []
-    config: dict = {}
+    config: dict | None = {}
     toml_path = path / "instance.toml"
-    if not toml_path.exists():
-        problems.append(Problem("instance.toml", "file is missing (it needs at least `periods`)"))
+    if not toml_path.is_file():
+        what = "is not a file" if toml_path.exists() else "file is missing"
+        problems.append(Problem("instance.toml", f"{what} (it needs at least `periods`)"))
     else:
-        try:
-            config = tomllib.loads(toml_path.read_text(encoding="utf-8"))
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-            problems.append(Problem("instance.toml", f"is not valid TOML: {exc}"))
+        config = read_toml(toml_path, problems)
     tables: dict[str, pd.DataFrame | None] = {}
     unreadable: set[str] = set()
     for stem, table in TABLES.items():
         file = path / table.file
         tables[stem] = None
-        if not file.exists():
+        if not file.exists() and not file.is_symlink():
             continue
         try:
             tables[stem] = read_table_csv(file, table, problems)
@@ -133,51 +128,79 @@ def read_instance(path: str | Path) -> Instance:
             reason = " ".join(str(exc).split())
             problems.append(Problem(table.file, f"cannot be read as CSV: {reason}"))
             unreadable.add(stem)
-    known = {t.file for t in TABLES.values()}
-    for extra in sorted(p.name for p in path.glob("*.csv") if p.name not in known):
-        problems.append(
-            Problem(extra, f"unknown file (expected one of: {', '.join(sorted(known))})")
-        )
+        except OSError as exc:
+            reason = "is not a file" if file.is_dir() else f"cannot be read: {exc.strerror or exc}"
+            problems.append(Problem(table.file, reason))
+            unreadable.add(stem)
+    problems += stray_files(path, {t.file for t in TABLES.values()})
     reader = Reader(from_files=True)
     reader.problems = problems
     reader.unreadable = unreadable
-    return reader.build(config, tables, default_name=path.name)
+    reader.config_unreadable = config is None
+    return reader.build(config or {}, tables, default_name=path.name)
+
+
+def stray_files(path: Path, known: set[str], hint: str | None = None) -> list[Problem]:
+    """Files that look like tables but would be ignored: CSV files that are not part of the
+    format (a misspelt ``price_break.csv``), and near misses of a table's name (``Items.CSV``,
+    ``offers.csv.txt``, ``demand.xlsx``), which must never be silently ignored."""
+    stems = {name.removesuffix(".csv") for name in known}
+    expected = hint or f"expected one of: {', '.join(sorted(known))}"
+    problems = []
+    for entry in sorted(os.listdir(path)):
+        if entry in known or entry.startswith(".") or entry == "instance.toml":
+            continue
+        lower = entry.lower()
+        stem = lower.split(".")[0]
+        if lower in known:
+            problems.append(
+                Problem(entry, f"is not read: file names are case-sensitive (rename it {lower})")
+            )
+        elif stem in stems:
+            problems.append(
+                Problem(entry, f"is not read: jitopt reads {stem}.csv (plain CSV, that exact name)")
+            )
+        elif lower.endswith(".csv"):
+            problems.append(Problem(entry, f"unknown file ({expected})"))
+        elif stem == "instance" and entry != "instance.toml":
+            problems.append(Problem(entry, "is not read: the settings file is instance.toml"))
+    return problems
 
 
 def read_table_csv(file: Path, table: Table, problems: list[Problem]) -> pd.DataFrame:
     """Read every cell as text. The index is the 0-based line number after the header, blank
-    lines included, so that problems name the line a user sees in an editor."""
+    lines included, so that problems name the line a user sees in an editor. A column without a
+    name in the header is ignored when it is empty (a trailing comma on every line, as some
+    spreadsheets export) and an error otherwise."""
+    if not file.is_file():
+        raise IsADirectoryError(file) if file.is_dir() else FileNotFoundError(file)
     frame = pd.read_csv(file, dtype=str, keep_default_na=False, skip_blank_lines=False)
-    with file.open(encoding="utf-8", newline="") as fh:
+    with file.open(encoding="utf-8-sig", newline="") as fh:
         header = next(csv.reader(fh), [])
     seen: set[str] = set()
     keep = []
-    for name, column in zip(header, frame.columns):
-        if name.strip() in seen:
-            problems.append(Problem(table.file, "column is given more than once", 1, name.strip()))
+    for position, (name, column) in enumerate(zip(header, frame.columns), start=1):
+        name = name.strip()
+        if not name:
+            if (frame[column].str.strip() != "").any():
+                problems.append(
+                    Problem(
+                        table.file,
+                        f"column {position} has values but no name in the header",
+                        1,
+                        f"#{position}",
+                    )
+                )
+            continue
+        if name in seen:
+            problems.append(Problem(table.file, "column is given more than once", 1, name))
         else:
             keep.append(column)
-        seen.add(name.strip())
+        seen.add(name)
     frame = frame[keep]
     frame.columns = [str(c).strip() for c in frame.columns]
     blank = frame.apply(lambda col: col.str.strip() == "").all(axis=1) if len(frame.columns) else []
     return frame[~np.asarray(blank, dtype=bool)] if len(frame) else frame
-
-
-_TOML_KEYS = {
-    "name": str,
-    "periods": int,
-    "shortage": str,
-    "warehouse_capacity": float,
-    "max_suppliers": int,
-    "start": str,
-    "freq": str,
-}
-_TOML_SECTIONS = {
-    "risk": {"measure": str, "weight": float, "alpha": float},
-    "scenarios": {"count": int, "seed": int},
-    "solver": {"time_limit": float, "mip_gap": float},
-}
 
 
 class Reader:
@@ -186,7 +209,9 @@ class Reader:
     def __init__(self, from_files: bool):
         self.from_files = from_files
         self.problems: list[Problem] = []
+        self.warnings: list[str] = []
         self.unreadable: set[str] = set()
+        self.config_unreadable = False
 
     # -- reporting -------------------------------------------------------------------------------
 
@@ -203,106 +228,14 @@ class Reader:
     # -- config ----------------------------------------------------------------------------------
 
     def parse_config(self, config: dict, default_name: str) -> dict:
-        out: dict = {}
         where = "instance.toml" if self.from_files else "config"
-
-        def typed(key, value, kind, section=None):
-            label = f"{section}.{key}" if section else key
-            if isinstance(value, np.generic):
-                value = value.item()
-            if kind is float and isinstance(value, int) and not isinstance(value, bool):
-                value = float(value)
-            if not isinstance(value, kind) or isinstance(value, bool):
-                self.problems.append(
-                    Problem(where, f"`{label}` must be {kind.__name__}, got {value!r}")
-                )
-                return None
-            return value
-
-        for key, value in config.items():
-            if key in _TOML_SECTIONS:
-                if not isinstance(value, dict):
-                    self.problems.append(Problem(where, f"`[{key}]` must be a table"))
-                    continue
-                section = {}
-                for sub, subvalue in value.items():
-                    if sub not in _TOML_SECTIONS[key]:
-                        self.problems.append(
-                            Problem(
-                                where,
-                                f"unknown key `{key}.{sub}` (known: "
-                                f"{', '.join(_TOML_SECTIONS[key])})",
-                            )
-                        )
-                        continue
-                    section[sub] = typed(sub, subvalue, _TOML_SECTIONS[key][sub], key)
-                out[key] = section
-            elif key in _TOML_KEYS:
-                out[key] = typed(key, value, _TOML_KEYS[key])
-            else:
-                known = ", ".join(list(_TOML_KEYS) + [f"[{s}]" for s in _TOML_SECTIONS])
-                self.problems.append(Problem(where, f"unknown key `{key}` (known: {known})"))
-
-        def check(ok, message):
-            if not ok:
-                self.problems.append(Problem(where, message))
-
-        periods = out.get("periods")
-        check("periods" in config, "`periods` is required (number of periods T)")
-        if periods is not None:
-            check(periods >= 1, f"`periods` must be >= 1, got {periods}")
-        shortage = out.get("shortage", "backlog")
-        check(
-            shortage is None or shortage in ("backlog", "lost"),
-            f'`shortage` must be "backlog" or "lost", got {shortage!r}',
+        return parse_config(
+            config, where, default_name, self.problems, complete=not self.config_unreadable
         )
-        cap = out.get("warehouse_capacity")
-        check(cap is None or cap >= 0, f"`warehouse_capacity` must be >= 0, got {cap}")
-        ms = out.get("max_suppliers")
-        check(ms is None or ms >= 0, f"`max_suppliers` must be >= 0, got {ms}")
-        start, freq = out.get("start"), out.get("freq")
-        check(
-            (start is None) == (freq is None),
-            "`start` and `freq` go together: give both or neither",
-        )
-        if start is not None and freq is not None:
-            try:
-                pd.date_range(start, periods=2, freq=freq)
-            except (ValueError, TypeError) as exc:
-                check(False, f"`start`/`freq` do not make dates ({start!r}, {freq!r}): {exc}")
-        risk = {k: v for k, v in out.get("risk", {}).items() if v is not None}
-        measure = risk.get("measure", "expected")
-        check(
-            measure in ("expected", "cvar"),
-            f'`risk.measure` must be "expected" or "cvar", got {measure!r}',
-        )
-        weight = risk.get("weight", 0.5 if measure == "cvar" else 0.0)
-        check(0 <= weight <= 1, f"`risk.weight` must be in [0, 1], got {weight}")
-        alpha = risk.get("alpha", 0.9)
-        check(0 < alpha < 1, f"`risk.alpha` must be in (0, 1), got {alpha}")
-        sampling = {k: v for k, v in out.get("scenarios", {}).items() if v is not None}
-        count = sampling.get("count", 30)
-        check(count >= 1, f"`scenarios.count` must be >= 1, got {count}")
-        solver = {k: v for k, v in out.get("solver", {}).items() if v is not None}
-        tl, gap = solver.get("time_limit"), solver.get("mip_gap")
-        check(tl is None or tl > 0, f"`solver.time_limit` must be > 0, got {tl}")
-        check(gap is None or gap >= 0, f"`solver.mip_gap` must be >= 0, got {gap}")
-        return {
-            "name": out.get("name") or default_name,
-            "periods": periods if isinstance(periods, int) and periods >= 1 else None,
-            "shortage": shortage,
-            "warehouse_capacity": cap,
-            "max_suppliers": ms,
-            "start": start,
-            "freq": freq,
-            "risk": RiskConfig(measure, weight, alpha),
-            "sampling": SamplingConfig(count, sampling.get("seed", 0)),
-            "solver": SolverConfig(tl, gap),
-        }
 
     # -- tables ----------------------------------------------------------------------------------
 
-    def parse_table(self, table: Table, raw: pd.DataFrame | None) -> pd.DataFrame | None:
+    def parse_table(self, table: Table, raw) -> pd.DataFrame | None:
         """Check columns and cell types and ranges; fill defaults. Returns None when unusable."""
         if raw is None:
             if table.required and table.stem not in self.unreadable:
@@ -311,8 +244,16 @@ class Reader:
                     Problem(self.source(table), f"{what} is missing (it is required)")
                 )
             return None
+        if not isinstance(raw, pd.DataFrame):
+            self.add(table, f"must be a pandas DataFrame, got {type(raw).__name__}")
+            return None
         raw = raw.copy()
         raw.columns = [str(c).strip() for c in raw.columns]
+        repeated = sorted({c for c in raw.columns if list(raw.columns).count(c) > 1})
+        for col in repeated:
+            self.add(table, "column is given more than once", column=col)
+        if repeated:
+            return None
         names = [c.name for c in table.columns]
         unknown = [c for c in raw.columns if c not in names]
         for col in unknown:
@@ -321,6 +262,9 @@ class Reader:
         for col in missing:
             self.add(table, "required column is missing", column=col)
         if missing:
+            return None
+        if table.required and len(raw) == 0:
+            self.add(table, "has no rows (an instance needs at least one)")
             return None
         out = pd.DataFrame(index=range(len(raw)))
         for col in table.columns:
@@ -361,13 +305,19 @@ class Reader:
 
     def parse_cell(self, table, raw, pos, col: Column, cell):
         if col.kind == "name":
-            return str(cell).strip()
+            name = _name_text(cell)
+            why = name_problem(name)
+            if why is not None:
+                self.add(table, f"{name!r} {why}", raw, pos, col.name)
+                return None
+            return name
         text = str(cell).strip()
-        try:
-            value = float(text)
-        except ValueError:
+        if isinstance(cell, (bool, np.bool_)) or not (
+            isinstance(cell, (int, float, np.integer, np.floating)) or _NUMBER.fullmatch(text)
+        ):
             self.add(table, f"{text!r} is not a number", raw, pos, col.name)
             return None
+        value = float(cell) if not isinstance(cell, str) else float(text)
         if math.isnan(value):
             self.add(table, f"{text!r} is not a number", raw, pos, col.name)
             return None
@@ -375,9 +325,24 @@ class Reader:
             if not value.is_integer():
                 self.add(table, f"{text!r} is not a whole number", raw, pos, col.name)
                 return None
+            if abs(value) > LARGEST_INT:
+                self.add(
+                    table, f"{text} is too large (at most {LARGEST_INT:,})", raw, pos, col.name
+                )
+                return None
             value = int(value)
         elif math.isinf(value) and not (value > 0 and col.default == math.inf):
             self.add(table, f"{text!r} must be finite", raw, pos, col.name)
+            return None
+        elif abs(value) > LARGEST_VALUE and col.default != math.inf:
+            self.add(
+                table,
+                f"{text} is larger than {LARGEST_VALUE:g}, which no real instance needs (a "
+                "typo, or the wrong units?); HiGHS cannot solve reliably with such numbers",
+                raw,
+                pos,
+                col.name,
+            )
             return None
         bad = (
             col.low is not None and (value < col.low or (col.low_open and value == col.low))
@@ -388,16 +353,29 @@ class Reader:
         return value
 
     def check_keys(self, table: Table, frame: pd.DataFrame, raw: pd.DataFrame) -> None:
+        """Rows that repeat a key (each named with the row that gave it first); one pass over
+        the table, whatever the number of repeats."""
         key = [k for k in table.key if k in frame.columns]
         if not key:
             return
-        dup = frame.duplicated(subset=key, keep="first") & frame[key].notna().all(axis=1)
-        for pos in np.flatnonzero(dup.to_numpy()):
-            first = np.flatnonzero((frame[key] == frame.loc[pos, key]).all(axis=1).to_numpy())[0]
+        valid = frame[key].notna().all(axis=1).to_numpy()
+        keys = frame.loc[valid, key]
+        if not len(keys):
+            return
+        positions = np.flatnonzero(valid)
+        first = (
+            pd.Series(positions)
+            .groupby([keys[k].to_numpy() for k in key], sort=False)
+            .transform("min")
+            .to_numpy()
+        )
+        for pos, first_pos in zip(positions, first):
+            if pos == first_pos:
+                continue
             what = ", ".join(f"{k}={frame.at[pos, k]}" for k in key)
             self.add(
                 table,
-                f"duplicate row for {what} (first given in row {self.row_label(raw, first)})",
+                f"duplicate row for {what} (first given in row {self.row_label(raw, first_pos)})",
                 raw,
                 pos,
                 key[-1],
@@ -438,15 +416,28 @@ class Reader:
             if p[stem] is not None and known is not None:
                 self.check_refs(TABLES[stem], p[stem], raw[stem], column, known, what)
 
+        in_suppliers = f"supplier (not in {self.source(TABLES['suppliers'])})"
+        in_items = f"item (not in {self.source(TABLES['items'])})"
         for stem in ("offers", "price_breaks", "pipeline"):
-            refs(stem, "supplier", supplier_names, "supplier (not in suppliers.csv)")
+            refs(stem, "supplier", supplier_names, in_suppliers)
         for stem in ("offers", "price_breaks", "pipeline", "demand"):
-            refs(stem, "item", item_names, "item (not in items.csv)")
+            refs(stem, "item", item_names, in_items)
 
         if items is not None:
             self.check_items(items, raw["items"], offers)
         if suppliers is not None and T is not None:
             self.check_lead_times(suppliers, raw["suppliers"], offers, T)
+        if suppliers is not None:
+            for pos, share in enumerate(suppliers["max_share"].tolist()):
+                if 0 < share < 1e-6:
+                    self.add(
+                        TABLES["suppliers"],
+                        f"max_share {share:g} cannot be meant: give 0 (no orders) or at least "
+                        "1e-6 (HiGHS drops smaller coefficients)",
+                        raw["suppliers"],
+                        pos,
+                        "max_share",
+                    )
         if offers is not None:
             self.check_offers(offers, raw["offers"], suppliers)
         if p["price_breaks"] is not None and offers is not None:
@@ -471,6 +462,10 @@ class Reader:
             self.check_demand(p["demand"], raw["demand"], item_names, T, scen_names)
         if p["outages"] is not None:
             self.check_outages(p, raw, cfg, scen_names, supplier_names, regions_of_suppliers)
+        if items is not None and p["demand"] is not None and not self.problems:
+            self.check_totals(items, p["demand"], p["pipeline"], raw["demand"])
+        if not self.problems:
+            self.warn_structure(cfg, p)
 
     def check_items(self, items, raw, offers) -> None:
         if offers is None:
@@ -488,15 +483,95 @@ class Reader:
                 )
 
     def check_lead_times(self, suppliers, raw, offers, T) -> None:
-        for pos, row in enumerate(suppliers.itertuples(index=False)):
+        """A lead time of T or more is legal (a supplier whose orders of earlier horizons are
+        still in pipeline.csv) but means no new order from it can arrive in time: a warning."""
+        for row in suppliers.itertuples(index=False):
             if row.lead_time is not None and row.lead_time >= T:
-                self.add(
-                    TABLES["suppliers"],
-                    f"lead time {row.lead_time} leaves no period to order in (an order must arrive "
-                    f"by period T = {T}, so lead_time must be < {T})",
-                    raw,
-                    pos,
-                    "lead_time",
+                self.warn(
+                    f"supplier {row.supplier!r}: lead time {row.lead_time} >= T = {T}, so no "
+                    "order placed in this horizon can arrive in it; its offers are not used "
+                    "(its pipeline.csv deliveries still arrive)"
+                )
+
+    def check_totals(self, items, demand, pipeline, raw) -> None:
+        """An item's quantities over the horizon (its demand, stock and pipeline) become
+        coefficients of the model: they must add up to at most `LARGEST_TOTAL`."""
+        totals = demand.groupby(["scenario", "item"] if "scenario" in demand.columns else ["item"])[
+            "demand"
+        ].sum()
+        if "scenario" in demand.columns:
+            totals = totals.groupby(level="item").max()
+        totals = totals.reindex(items["item"]).fillna(0.0)
+        totals += items.set_index("item")["initial_inventory"]
+        if pipeline is not None and len(pipeline):
+            totals = totals.add(pipeline.groupby("item")["quantity"].sum(), fill_value=0.0)
+        for item, total in totals[totals > LARGEST_TOTAL].items():
+            self.add(
+                TABLES["demand"],
+                f"item {item!r}: demand, initial_inventory and pipeline add up to {total:.3g} "
+                f"over the horizon, more than {LARGEST_TOTAL:g}: HiGHS cannot solve reliably "
+                "with such numbers (use larger units, e.g. thousands)",
+                column="demand",
+            )
+
+    def warn(self, message: str) -> None:
+        self.warnings.append(message)
+
+    def warn_structure(self, cfg: dict, p: dict) -> None:
+        """Data that is legal but makes the plan surprising: settings the scenarios ignore, and
+        reasons why no plan can buy (an item, or anything at all)."""
+        suppliers, items, offers = p["suppliers"], p["items"], p["offers"]
+        T = cfg["periods"]
+        regions = p["regions"]
+        risky = list(suppliers.loc[suppliers["disruption_prob"] > 0, "supplier"])
+        if regions is not None:
+            risky += [f"region {r}" for r in regions.loc[regions["disruption_prob"] > 0, "region"]]
+        if p["scenarios"] is not None and risky:
+            self.warn(
+                f"the disruption_prob of {', '.join(map(repr, risky[:5]))}"
+                f"{' and more' if len(risky) > 5 else ''} is not used: scenarios.csv lists the "
+                "scenarios (and outages.csv their outages); remove both to sample disruptions"
+            )
+        usable = set(suppliers.loc[suppliers["lead_time"] < T, "supplier"])
+        if cfg["max_suppliers"] == 0 and usable:
+            self.warn("max_suppliers = 0: no supplier may get an order, so the plan orders nothing")
+        shares = suppliers.loc[suppliers["supplier"].isin(usable), "max_share"].fillna(1.0)
+        if usable and shares.sum() < 1 - 1e-9:
+            self.warn(
+                f"the max_share of the suppliers add up to {shares.sum():g} < 1: no plan can "
+                "meet them all with any order, so the plan orders nothing"
+            )
+        self.warn_unbuyable(cfg, items, offers, p["price_breaks"], usable, T)
+
+    def warn_unbuyable(self, cfg, items, offers, breaks, usable, T) -> None:
+        """Items whose every unit costs more to buy than to leave unmet: no plan buys them."""
+        usable_offers = offers[offers["supplier"].isin(usable)]
+        cheapest = usable_offers.groupby("item")["unit_cost"].min()
+        if breaks is not None and len(breaks):
+            cheapest = pd.concat([cheapest, breaks.groupby("item")["unit_cost"].min()])
+            cheapest = cheapest.groupby(level=0).min()
+        lost = cfg["shortage"] == "lost"
+        for row in items.itertuples(index=False):
+            price = min(cheapest.get(row.item, math.inf), _or_inf(row.expedite_cost))
+            if lost:
+                unmet, how = row.shortage_cost, f"shortage_cost {row.shortage_cost:g} (lost sale)"
+            else:
+                terminal = _or(row.terminal_backlog_cost, row.shortage_cost)
+                unmet = row.shortage_cost * T + terminal
+                how = (
+                    f"shortage_cost {row.shortage_cost:g} for each of at most {T} periods, plus "
+                    f"terminal_backlog_cost {terminal:g}"
+                )
+            if not math.isfinite(price):
+                self.warn(
+                    f"item {row.item!r} can never be bought: every supplier offering it has a "
+                    f"lead time of T = {T} or more, and it has no expedite_cost"
+                )
+            elif unmet < price:
+                self.warn(
+                    f"item {row.item!r}: leaving a unit unmet costs at most {unmet:g} ({how}), "
+                    f"less than its cheapest price {price:g}: no plan buys it (raise its "
+                    "shortage_cost if unmet demand should cost more)"
                 )
 
     def check_offers(self, offers, raw, suppliers) -> None:
@@ -722,14 +797,41 @@ class Reader:
             risk=cfg["risk"],
             sampling=cfg["sampling"],
             solver=cfg["solver"],
+            warnings=tuple(self.warnings),
         )
 
 
 def _is_empty(cell) -> bool:
     return (
         cell is None
-        or (isinstance(cell, float) and math.isnan(cell))
+        or cell is pd.NA
+        or cell is pd.NaT
+        or (isinstance(cell, (float, np.floating)) and math.isnan(cell))
         or (isinstance(cell, str) and cell.strip() == "")
+    )
+
+
+def _or(value, default):
+    return default if value is None or pd.isna(value) else value
+
+
+def _or_inf(value) -> float:
+    return math.inf if value is None or pd.isna(value) else float(value)
+
+
+def _name_text(cell) -> str:
+    """A name as text; a whole number given as a float (a DataFrame column upcast by a missing
+    value) reads as the integer, so that 1.0 in one table and 1 in another are one name."""
+    if isinstance(cell, (float, np.floating)) and float(cell).is_integer():
+        return str(int(cell))
+    return str(cell).strip()
+
+
+def _is_number(value) -> bool:
+    return (
+        isinstance(value, (int, float, np.integer, np.floating))
+        and not isinstance(value, (bool, np.bool_))
+        and not math.isnan(value)
     )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from enum import Enum
 from pathlib import Path
 
@@ -11,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pyomo.environ as pyo
 
-from jitopt.files import replace_files
+from jitopt.files import OutputFolder
 from jitopt.instance import Instance
 from jitopt.scenarios import ScenarioSet
 from jitopt.schema import COST_COMPONENTS
@@ -19,7 +20,7 @@ from jitopt.schema import COST_COMPONENTS
 # Units short below which a period does not count as a stockout (solver tolerance).
 STOCKOUT_UNITS = 1e-6
 LARGE_GAP = 0.10  # a "feasible" plan this far from its bound gets a warning
-PLAN_FILES = {"orders.csv", "inventory.csv", "scenarios.csv", "outages.csv"}
+SHARE_DIGITS = 12  # shares are rounded: 1.0, not 1.0000000000000002
 
 
 class Status(str, Enum):
@@ -46,6 +47,9 @@ class SolverRun:
     mip_gap: float
     build_seconds: float = 0.0
     heuristic: dict | None = None  # what jitopt.heuristic found, when it ran
+    interrupted: bool = False  # stopped by the user (Ctrl-C, SIGTERM, a stop event)
+    notes: list[str] = field(default_factory=list)  # warnings about the instance and options
+    conflicts: list[str] | None = None  # why an infeasible instance is infeasible
 
 
 @dataclass(eq=False)
@@ -68,18 +72,56 @@ class Plan:
     def objective(self) -> float | None:
         return self.summary.get("objective")
 
-    def write(self, out_dir: str | Path) -> list[Path]:
-        """Write orders.csv, inventory.csv, scenarios.csv, outages.csv and summary.json. Each file
-        is written to a temporary name and renamed, so no half-written file is ever left."""
+    def files(self) -> dict[str, str]:
+        """The output files (name -> text): the four tables when there is a plan, and
+        summary.json. Dates are written as ISO dates."""
         files = {}
         if self.status.has_plan:
-            files["orders.csv"] = self.orders.to_csv(index=False)
-            files["inventory.csv"] = self.inventory.to_csv(index=False)
-            files["scenarios.csv"] = self.scenario_costs.to_csv(index=False)
-            files["outages.csv"] = self.outages.to_csv(index=False)
+            files["orders.csv"] = self.orders.to_csv(index=False, lineterminator="\n")
+            files["inventory.csv"] = self.inventory.to_csv(index=False, lineterminator="\n")
+            files["scenarios.csv"] = self.scenario_costs.to_csv(index=False, lineterminator="\n")
+            files["outages.csv"] = self.outages.to_csv(index=False, lineterminator="\n")
         files["summary.json"] = json.dumps(self.summary, indent=2) + "\n"
-        # A plan of an earlier run must not look current.
-        return replace_files(Path(out_dir), files, PLAN_FILES)
+        return files
+
+    def write(self, out_dir: str | Path | OutputFolder) -> Path:
+        """Write the plan's files as one set (`jitopt.files.OutputFolder`): the folder holds this
+        plan, or (a failed write, an interruption) the files it held before, never a mix.
+
+        Without a plan (infeasible, no plan within the limits) an earlier plan in the folder is
+        kept, and its summary.json gets ``stale``: when and why this run found none; a folder
+        without a plan gets this run's summary.json. Raises `jitopt.OutputError` for a folder
+        jitopt may not write (see `OutputFolder`)."""
+        if isinstance(out_dir, OutputFolder):
+            return self._write(out_dir)
+        with OutputFolder(out_dir, "plan") as folder:
+            return self._write(folder)
+
+    def _write(self, folder: OutputFolder) -> Path:
+        if self.status.has_plan:
+            return folder.commit(self.files())
+        earlier = _plan_summary(folder.read_text("summary.json"))
+        if earlier is None:
+            return folder.commit(self.files())
+        earlier["stale"] = {
+            "since": datetime.now(UTC).isoformat(timespec="seconds"),
+            "status": self.status.value,
+            "reason": f"a later run found no plan ({self.status.value}); this is the plan "
+            "of an earlier run",
+        }
+        text = json.dumps(earlier, indent=2) + "\n"
+        return folder.commit({"summary.json": text}, keep=folder.owned)
+
+
+def _plan_summary(text: str | None) -> dict | None:
+    """The summary of an earlier plan (status optimal or feasible), or None."""
+    try:
+        summary = json.loads(text) if text else None
+    except ValueError:
+        return None
+    if isinstance(summary, dict) and summary.get("status") in ("optimal", "feasible"):
+        return summary
+    return None
 
 
 def make_plan(
@@ -109,6 +151,12 @@ def make_plan(
         "options": {"time_limit": run.time_limit, "mip_gap": run.mip_gap},
         "heuristic": run.heuristic,
     }
+    if run.interrupted:
+        summary["interrupted"] = True
+    if run.conflicts is not None:
+        summary["conflicts"] = list(run.conflicts)
+    if run.notes:
+        summary["warnings"] = list(run.notes)
     if not run.status.has_plan:
         return Plan(run.status, summary, instance=inst, model=model)
 
@@ -140,11 +188,12 @@ def make_plan(
         **unit_shares(inst, orders),
     )
     if run.status == Status.FEASIBLE and (gap is None or gap > LARGE_GAP):
-        summary["warnings"] = [
+        summary.setdefault("warnings", []).insert(
+            0,
             "the plan is far from proven optimal (gap "
             + ("unknown" if gap is None else f"{gap:.1%}")
-            + "): raise the time limit before acting on it"
-        ]
+            + "): raise the time limit before acting on it",
+        )
     order = [
         "instance",
         "status",
@@ -355,20 +404,19 @@ def unit_shares(inst: Instance, orders: pd.DataFrame) -> dict:
     region = inst.suppliers["region"]
     by_region = orders.groupby(orders["supplier"].map(region))["quantity"].sum() / total
     return {
-        "supplier_share": {str(k): float(v) for k, v in by_supplier.items()},
-        "region_share": {str(k): float(v) for k, v in by_region.items()},
+        "supplier_share": {str(k): round(float(v), SHARE_DIGITS) for k, v in by_supplier.items()},
+        "region_share": {str(k): round(float(v), SHARE_DIGITS) for k, v in by_region.items()},
     }
 
 
 def add_dates(inst: Instance, frame: pd.DataFrame) -> pd.DataFrame:
-    """A ``date`` column after ``period`` when the instance has dates."""
+    """A ``date`` column (datetime64; ISO dates in the CSV files) after ``period`` when the
+    instance has dates."""
     dates = inst.period_dates()
     if dates is None or frame is None:
         return frame
     frame = frame.copy()
     frame.insert(
-        frame.columns.get_loc("period") + 1,
-        "date",
-        dates[frame["period"].to_numpy(int) - 1].strftime("%Y-%m-%d"),
+        frame.columns.get_loc("period") + 1, "date", dates[frame["period"].to_numpy(int) - 1]
     )
     return frame

@@ -8,7 +8,9 @@ from pathlib import Path
 from rich import box
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
+from jitopt.names import shown
 from jitopt.plan import Plan, Status
 
 WIDTH = 100
@@ -17,18 +19,25 @@ WIDTH = 100
 def headline(plan: Plan) -> str:
     """One line (more for conflicts and warnings): status, cost, gap."""
     s = plan.summary
-    text = f"{s['instance']}: {s['status']}"
+    text = f"{shown(s['instance'])}: {s['status']}"
+    warnings = "".join(f"\n  warning: {shown(w)}" for w in s.get("warnings", []))
     if plan.status == Status.INFEASIBLE:
         conflicts = s.get("conflicts") or ["no simple conflict found (run with --log to see HiGHS)"]
-        return text + "\n" + "\n".join(f"  - {c}" for c in conflicts)
+        return text + "\n" + "\n".join(f"  - {shown(c)}" for c in conflicts) + warnings
     if plan.status == Status.NO_SOLUTION:
         return (
-            text + f": no plan found within {s['options']['time_limit']:g} s (raise --time-limit)"
+            text
+            + f": no plan found within {s['options']['time_limit']:g} s (raise --time-limit)"
+            + warnings
         )
     gap = s["gap"]
     gap_text = "gap unknown" if gap is None else f"gap {gap:.2%}"
-    warnings = "".join(f"\n  warning: {w}" for w in s.get("warnings", []))
-    return f"{text}, cost {s['objective']:,.2f} ({gap_text}){warnings}"
+    stopped = (
+        "\n  stopped by the user: this is the best plan found so far"
+        if s.get("interrupted")
+        else ""
+    )
+    return f"{text}, cost {s['objective']:,.2f} ({gap_text}){stopped}{warnings}"
 
 
 def report(plan: Plan, out: Path) -> str:
@@ -40,7 +49,7 @@ def report(plan: Plan, out: Path) -> str:
         console.print(metrics_table(plan.summary))
         console.print(orders_table(plan))
     total = plan.summary["seconds"]["total"]
-    console.print(f"written to {out}/ ({total:.1f} s)", highlight=False, markup=False)
+    console.print(f"written to {shown(out)}/ ({total:.1f} s)", highlight=False, markup=False)
     return buffer.getvalue().rstrip("\n")
 
 
@@ -69,7 +78,7 @@ def metrics_table(s: dict) -> Table:
     for k in range(max(len(left), len(right))):
         a = left[k] if k < len(left) else ("", "")
         b = right[k] if k < len(right) else ("", "")
-        table.add_row(*a, *b)
+        table.add_row(*(Text(cell) for cell in (*a, *b)))
     return table
 
 
@@ -95,8 +104,8 @@ def orders_table(plan: Plan) -> Table | str:
         table.add_column(name, justify=justify)
     for supplier, row in by.iterrows():
         table.add_row(
-            str(supplier),
-            str(regions[supplier]),
+            Text(shown(supplier)),
+            Text(shown(regions[supplier])),
             f"{int(row['lines'])}",
             f"{row['units']:,.0f}",
             f"{share[supplier]:.1%}",

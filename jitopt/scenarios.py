@@ -25,6 +25,7 @@ class ScenarioSet:
     demand: np.ndarray
     outages: pd.DataFrame
     kind: str  # "deterministic", "explicit", "demand" or "sampled"
+    notes: tuple[str, ...] = ()  # options given that this kind of scenario set does not use
 
     def __len__(self) -> int:
         return len(self.names)
@@ -47,37 +48,83 @@ class ScenarioSet:
         )
 
 
+MAX_SEED = 2**63 - 1
+
+
+def scenario_kind(inst: Instance) -> str:
+    """How ``inst`` gets its scenarios: "explicit" (scenarios.csv), "demand" (demand.csv has a
+    scenario column), "sampled" (some disruption_prob > 0) or "deterministic"."""
+    if inst.scenarios is not None:
+        return "explicit"
+    if "scenario" in inst.demand.columns:
+        return "demand"
+    return "sampled" if _risky(inst) else "deterministic"
+
+
+def scenario_count(inst: Instance, count: int | None = None) -> int:
+    """How many scenarios `make_scenarios` makes, without making them."""
+    kind = scenario_kind(inst)
+    if kind == "explicit":
+        return len(inst.scenarios)
+    if kind == "demand":
+        return int(inst.demand["scenario"].nunique())
+    if kind == "sampled":
+        return _count(inst.sampling.count if count is None else count)
+    return 1
+
+
+def _risky(inst: Instance) -> bool:
+    return bool(
+        (inst.suppliers["disruption_prob"] > 0).any() or (inst.regions["disruption_prob"] > 0).any()
+    )
+
+
+def _count(count) -> int:
+    if isinstance(count, bool) or not isinstance(count, (int, np.integer)) or count < 1:
+        raise ValueError(f"the scenario count must be a whole number >= 1, got {count!r}")
+    return int(count)
+
+
+def _seed(seed) -> int:
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+        raise ValueError(f"the seed must be a whole number >= 0, got {seed!r}")  # noqa: TRY004
+    if not 0 <= seed <= MAX_SEED:
+        raise ValueError(f"the seed must be in 0..{MAX_SEED}, got {seed}")
+    return int(seed)
+
+
 def make_scenarios(
     inst: Instance, count: int | None = None, seed: int | None = None
 ) -> ScenarioSet:
     """The scenarios of ``inst``: explicit, demand scenarios, sampled disruptions or deterministic.
 
-    ``count`` and ``seed`` override ``[scenarios]`` of instance.toml (used only for sampling).
+    ``count`` and ``seed`` override ``[scenarios]`` of instance.toml (used only for sampling);
+    bad values raise ValueError, and values given but not used are noted in ``notes``.
     """
+    kind = scenario_kind(inst)
+    if count is not None:
+        _count(count)
+    if seed is not None:
+        _seed(seed)
+    notes = _unused_options(inst, kind, count, seed)
     count = inst.sampling.count if count is None else count
-    seed = inst.sampling.seed if seed is None else seed
-    risky = (inst.suppliers["disruption_prob"] > 0).any() or (
-        inst.regions["disruption_prob"] > 0
-    ).any()
-    by_scenario = "scenario" in inst.demand.columns
+    seed = _seed(inst.sampling.seed if seed is None else seed)
 
-    if inst.scenarios is not None:
+    if kind == "explicit":
         names = inst.scenarios["scenario"].tolist()
         prob = inst.scenarios["probability"].to_numpy(float)
         outages = inst.outages[["scenario", "target", "start", "end"]]
-        kind = "explicit"
-    elif by_scenario:
+    elif kind == "demand":
         names = sorted(inst.demand["scenario"].unique())
         prob = np.full(len(names), 1.0 / len(names))
-        outages = sample_outages(inst, names, seed) if risky else _no_outages()
-        kind = "demand"
-    elif risky:
+        outages = sample_outages(inst, names, seed) if _risky(inst) else _no_outages()
+    elif kind == "sampled":
+        count = _count(count)
         names = [f"s{k + 1}" for k in range(count)]
         prob = np.full(count, 1.0 / count)
         outages = sample_outages(inst, names, seed)
-        kind = "sampled"
     else:
-        names, prob, outages, kind = ["base"], np.ones(1), _no_outages(), "deterministic"
+        names, prob, outages = ["base"], np.ones(1), _no_outages()
 
     return ScenarioSet(
         names=list(names),
@@ -86,7 +133,24 @@ def make_scenarios(
         demand=demand_array(inst, names),
         outages=outages.reset_index(drop=True),
         kind=kind,
+        notes=tuple(notes),
     )
+
+
+def _unused_options(inst: Instance, kind: str, count, seed) -> list[str]:
+    """Notes for a scenario count or seed that was given but means nothing for ``inst``."""
+    why = {
+        "explicit": "the instance lists its scenarios in scenarios.csv",
+        "demand": "the instance's scenarios are the demand series of demand.csv",
+        "deterministic": "the instance has one scenario (no disruption_prob, no demand scenarios)",
+    }.get(kind)
+    notes = []
+    if count is not None and why:
+        notes.append(f"the scenario count {count} (--scenarios) is not used: {why}")
+    seed_used = kind == "sampled" or (kind == "demand" and _risky(inst))
+    if seed is not None and not seed_used:
+        notes.append(f"the seed {seed} (--seed) is not used: {why or 'nothing is sampled'}")
+    return notes
 
 
 def _no_outages() -> pd.DataFrame:

@@ -17,6 +17,17 @@ COST_COMPONENTS = (
 )
 
 
+# The largest number a cell may hold (capacities and max_order aside, where a huge value means
+# "unlimited" and never reaches the solver): above it the value is a typo or the wrong units,
+# and HiGHS cannot solve reliably (it refuses matrix entries of 1e15 and more). A whole number
+# (a period, a length) is at most LARGEST_INT. An item's quantities over the horizon (demand,
+# stock, pipeline) must add up to at most LARGEST_TOTAL, since their sums become coefficients.
+LARGEST_VALUE = 1e12
+LARGEST_INT = 1_000_000_000
+LARGEST_TOTAL = 1e13
+SMALLEST_LOT = 1e-6  # a smaller lot_multiple cannot be meant, and HiGHS drops entries below 1e-9
+
+
 @dataclass(frozen=True)
 class Column:
     """One input column.
@@ -177,8 +188,7 @@ TABLES: dict[str, Table] = {
                     "a line is an integer multiple of this",
                     False,
                     None,
-                    low=0.0,
-                    low_open=True,
+                    low=SMALLEST_LOT,
                 ),
                 Column(
                     "max_order", "float", "max units per line", False, INF, low=0.0, low_open=True

@@ -258,8 +258,15 @@ def test_negative_cost(tmp_path, table, pos, column):
 
 @pytest.mark.parametrize("lead_time", [4, 7])
 def test_lead_time_not_below_horizon(tmp_path, lead_time):
-    lines = rejected(tmp_path, **with_cell("suppliers", 0, "lead_time", lead_time))
-    find(lines, "suppliers.csv", 2, "lead_time", "leaves no period to order in")
+    """A lead time of T or more is legal (a supplier that only delivers pipeline.csv orders, or a
+    forecast shorter than a catalogue's lead time, B2-8) but leaves the supplier unused: a
+    warning, no longer an error."""
+    inst_dir = write_valid_instance(
+        tmp_path / "inst", **with_cell("suppliers", 0, "lead_time", lead_time)
+    )
+    result = run_cli("validate", str(inst_dir))
+    assert result.exit_code == 0, result.output
+    assert f"supplier 'S1': lead time {lead_time} >= T = 4" in result.output
 
 
 def test_moq_above_max_order(tmp_path):
@@ -353,7 +360,6 @@ def test_bad_shortage_mode(tmp_path, mode):
 def test_many_problems_listed_in_one_message(tmp_path):
     tables = valid_tables() | optional_tables()
     set_cell(tables, "items", 1, "holding_cost", -1)  # items.csv row 3
-    set_cell(tables, "suppliers", 0, "lead_time", 4)  # suppliers.csv row 2
     set_cell(tables, "offers", 2, "unit_cost", "abc")  # offers.csv row 4
     set_cell(tables, "demand", 4, "demand", -2)  # demand.csv row 6
     set_cell(tables, "price_breaks", 1, "unit_cost", 1.9)  # price_breaks.csv row 3
@@ -366,7 +372,6 @@ def test_many_problems_listed_in_one_message(tmp_path):
 
     expected = [
         ("items.csv", 3, "holding_cost", ">= 0"),
-        ("suppliers.csv", 2, "lead_time", "leaves no period"),
         ("offers.csv", 4, "unit_cost", "not a number"),
         ("demand.csv", 6, "demand", ">= 0"),
         ("price_breaks.csv", 3, "unit_cost", "lower the price"),

@@ -436,7 +436,8 @@ def test_settings_and_optional_tables_are_carried_over(tmp_path):
         "cvar",
     )
     assert inst.pipeline[["item", "quantity"]].values.tolist() == [["B", 5.0]]
-    assert (out / "pipeline.csv").read_text() == (catalog / "pipeline.csv").read_text()
+    # numbers come back as numbers (issue 9: typed catalogue tables), whole numbers as integers
+    assert (out / "pipeline.csv").read_text() == "supplier,item,arrival_period,quantity\nS1,B,1,5\n"
 
 
 def test_write_refuses_a_non_empty_directory_and_replaces_stale_files(tmp_path):
@@ -444,7 +445,7 @@ def test_write_refuses_a_non_empty_directory_and_replaces_stale_files(tmp_path):
     out = tmp_path / "inst"
     out.mkdir()
     (out / "price_breaks.csv").write_text("supplier,item,min_qty,unit_cost\nS1,A,10,1\n")
-    with pytest.raises(FileExistsError):
+    with pytest.raises(jitopt.OutputError, match="not empty"):
         write_instance_dir(built, out)
     result, _ = run_build(tmp_path, interval_rows(), catalog=tmp_path / "c")
     assert result.exit_code == 2 and "not empty" in result.output

@@ -20,7 +20,11 @@ def rich_instance(measure: str) -> jitopt.Instance:
     """An instance that switches every rule on, so that every family is built."""
     tables = generate(items=4, suppliers=3, regions=2, periods=6, seed=3, price_breaks=True)
     config = dict(tables.pop("config"))
-    config.update(warehouse_capacity=1e6, max_suppliers=2, risk={"measure": measure, "weight": 0.5})
+    config.update(
+        warehouse_capacity=1e6,
+        max_suppliers=2,
+        risk={"measure": measure} | ({"weight": 0.5} if measure == "cvar" else {}),
+    )
     suppliers = tables["suppliers"].copy()
     suppliers["contract_cost"] = [100.0] + [0.0] * (len(suppliers) - 1)
     suppliers["max_share"] = [0.8] + [None] * (len(suppliers) - 1)

@@ -142,7 +142,7 @@ def test_write_generated_round_trips(tmp_path):
 def test_write_generated_refuses_a_full_directory_and_removes_stale_tables(tmp_path):
     write_generated(generate(items=4, suppliers=3, periods=6, seed=1, price_breaks=True), tmp_path)
     assert (tmp_path / "price_breaks.csv").exists()
-    with pytest.raises(FileExistsError):
+    with pytest.raises(jitopt.OutputError, match="not empty"):
         write_generated(generate(items=4, suppliers=3, periods=6, seed=1), tmp_path)
     write_generated(generate(items=4, suppliers=3, periods=6, seed=1), tmp_path, overwrite=True)
     assert not (tmp_path / "price_breaks.csv").exists()
@@ -172,7 +172,7 @@ def test_heuristic_plans_are_valid_plans(checked):
 
     from jitopt.heuristic import Heuristic, Incumbent, item_groups
     from jitopt.plan import SolverRun, make_plan
-    from jitopt.solve import _load, extract
+    from jitopt.solver import _load, extract
 
     tables = generate(items=12, suppliers=4, regions=2, periods=10, seed=7)
     config = tables.pop("config")
@@ -296,7 +296,7 @@ def test_heuristic_starting_from_the_expected_value_plan_gives_valid_plans(check
 
     from jitopt.heuristic import Heuristic, Incumbent, item_columns, item_groups
     from jitopt.plan import SolverRun, make_plan
-    from jitopt.solve import _load, extract
+    from jitopt.solver import _load, extract
 
     tables = generate(items=6, suppliers=3, regions=2, periods=8, seed=5, disruptions=True)
     config = tables.pop("config")

@@ -17,26 +17,46 @@ def small_plan():
     return jitopt.solve(jitopt.read_instance(os.path.join(ROOT, "instances", "ww-stockpyl")))
 
 
-def test_interrupted_write_leaves_no_partial_file(tmp_path, monkeypatch):
+def staging_left(parent) -> list[str]:
+    return [p.name for p in parent.iterdir() if ".jitopt-new-" in p.name]
+
+
+def test_interrupted_write_leaves_the_old_set_or_nothing(tmp_path, monkeypatch):
+    """A write that fails on its second file (as if the process died) leaves no folder when
+    there was none, the earlier set when there was one, and no temporary files."""
+    from jitopt import files
+
     plan = small_plan()
     calls = []
-    real_replace = os.replace
+    real_write = files._write_new
 
-    def failing_replace(src, dst):
-        calls.append(dst)
-        if len(calls) == 2:  # the second file fails to land, as if the process died
+    def failing_write(path, text):
+        calls.append(path.name)
+        if len(calls) == 2:
             raise KeyboardInterrupt
-        real_replace(src, dst)
+        real_write(path, text)
 
-    monkeypatch.setattr(os, "replace", failing_replace)
+    monkeypatch.setattr(files, "_write_new", failing_write)
     with pytest.raises(KeyboardInterrupt):
-        plan.write(tmp_path)
-    names = sorted(p.name for p in tmp_path.iterdir())
-    assert names == ["orders.csv"], names  # no temporary file and no half of inventory.csv
-    assert (tmp_path / "orders.csv").read_text() == plan.orders.to_csv(index=False)
+        plan.write(tmp_path / "new")
+    assert not (tmp_path / "new").exists() and staging_left(tmp_path) == []
+
+    monkeypatch.setattr(files, "_write_new", real_write)
+    plan.write(tmp_path / "old")
+    before = {p.name: p.read_bytes() for p in (tmp_path / "old").iterdir()}
+    calls.clear()
+    monkeypatch.setattr(files, "_write_new", failing_write)
+    with pytest.raises(KeyboardInterrupt):
+        plan.write(tmp_path / "old")
+    after = {p.name: p.read_bytes() for p in (tmp_path / "old").iterdir()}
+    assert after == before and staging_left(tmp_path) == []
 
 
-def test_infeasible_run_removes_the_plan_of_an_earlier_run(tmp_path):
+def test_infeasible_run_keeps_the_plan_of_an_earlier_run_marked_stale(tmp_path):
+    """B3-4: a run that finds no plan must not destroy the last usable one; its summary.json
+    says, in a way a script can see, that a later run found none."""
+    from jitopt.check import check_solution
+
     feasible = write_valid_instance(tmp_path / "ok")
     infeasible = write_valid_instance(
         tmp_path / "bad", config={"periods": 4, "warehouse_capacity": 1.0}
@@ -49,10 +69,28 @@ def test_infeasible_run_removes_the_plan_of_an_earlier_run(tmp_path):
     out = tmp_path / "out"
     runner = CliRunner()
     assert runner.invoke(main, ["solve", str(feasible), "-o", str(out), "-q"]).exit_code == 0
-    assert (out / "orders.csv").exists()
+    plan_files = sorted(p.name for p in out.iterdir())
+    orders = (out / "orders.csv").read_text()
     result = runner.invoke(main, ["solve", str(infeasible), "-o", str(out)])
     assert result.exit_code == 3, result.output
     assert "warehouse_capacity 1 conflicts with initial_inventory" in result.output
+    assert "marked stale" in result.output
+    assert sorted(p.name for p in out.iterdir()) == plan_files
+    assert (out / "orders.csv").read_text() == orders
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["status"] == "optimal" and summary["stale"]["status"] == "infeasible"
+    assert check_solution(jitopt.read_instance(feasible), out).ok
+
+
+def test_infeasible_run_into_a_new_folder_writes_its_summary(tmp_path):
+    inst = write_valid_instance(tmp_path / "bad", config={"periods": 4, "warehouse_capacity": 1.0})
+    items = (inst / "items.csv").read_text().splitlines()
+    (inst / "items.csv").write_text(
+        "\n".join([items[0] + ",initial_inventory"] + [r + ",100" for r in items[1:]]) + "\n"
+    )
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["solve", str(inst), "-o", str(out)])
+    assert result.exit_code == 3, result.output
     assert sorted(p.name for p in out.iterdir()) == ["summary.json"]
     summary = json.loads((out / "summary.json").read_text())
     assert summary["status"] == "infeasible" and summary["conflicts"]

@@ -1,0 +1,528 @@
+"""Solving: build the model, run HiGHS through Pyomo, map its outcome to a status, extract the plan,
+and verify it with the independent checker before anyone sees it."""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+import threading
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import highspy
+import numpy as np
+import pandas as pd
+import pyomo.environ as pyo
+from pyomo.contrib.solver.common.factory import SolverFactory
+
+from jitopt.check import check_plan
+from jitopt.diagnose import explain_infeasible, undeliverable
+from jitopt.errors import SolveError
+from jitopt.heuristic import Heuristic, Incumbent, integer_values, item_columns, item_groups
+from jitopt.instance import Instance
+from jitopt.model import ModelData, build_model
+from jitopt.plan import Plan, SolverRun, Status, make_plan
+from jitopt.scenarios import ScenarioSet, make_scenarios
+from jitopt.sizing import check_size, estimate
+
+DEFAULT_TIME_LIMIT = 60.0
+DEFAULT_MIP_GAP = 1e-4
+MAX_TIME_LIMIT = 1e7  # seconds (about four months): more is a typo
+MIN_SOLVE_SECONDS = 1.0  # HiGHS gets at least this, even when building used the time limit up
+# The heuristic pays off on large models, where HiGHS alone can spend the whole time limit at the
+# root node with only a poor plan (benchmarks/README.md); small models solve faster without it.
+HEURISTIC_MIN_INTEGERS = 1000
+OBJECTIVE_RTOL = 1e-5  # HiGHS's objective and the one recomputed from the plan's tables
+
+
+def solver_options(
+    time_limit: float | None, mip_gap: float | None, threads: int | None
+) -> tuple[float | None, float | None, int | None]:
+    """The options, checked: raise ValueError naming the option and what it must be."""
+    if time_limit is not None:
+        time_limit = _number("time_limit", time_limit)
+        if not 0 < time_limit <= MAX_TIME_LIMIT:
+            raise ValueError(
+                f"time_limit must be > 0 and at most {MAX_TIME_LIMIT:g} seconds, got {time_limit:g}"
+            )
+    if mip_gap is not None:
+        mip_gap = _number("mip_gap", mip_gap)
+        if not 0 <= mip_gap <= 1:
+            raise ValueError(f"mip_gap must be in [0, 1] (a relative gap), got {mip_gap:g}")
+    if threads is not None:
+        if isinstance(threads, bool) or not isinstance(threads, (int, np.integer)):
+            raise ValueError(f"threads must be a whole number, got {threads!r}")
+        cores = os.cpu_count() or 1
+        if not 1 <= threads <= cores:
+            raise ValueError(f"threads must be in 1..{cores} (this machine's cores), got {threads}")
+        threads = int(threads)
+    return time_limit, mip_gap, threads
+
+
+def _number(name: str, value) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise ValueError(f"{name} must be a number, got {value!r}")  # noqa: TRY004
+    value = float(value)
+    if not math.isfinite(value):
+        raise ValueError(f"{name} must be a finite number, got {value}")
+    return value
+
+
+@dataclass(eq=False)
+class Problem:
+    """A built model, ready to solve. Add your own Pyomo components to ``model`` before `solve`;
+    ``model.x[s, i, t]`` are the order quantities, ``model.inv[w, i, t]`` the stock per scenario."""
+
+    instance: Instance
+    scenarios: ScenarioSet
+    model: pyo.ConcreteModel
+    data: ModelData
+    build_seconds: float = 0.0
+    built_constraints: int = 0  # as built: more (or fewer) means the user changed the model
+    notes: tuple[str, ...] = ()  # warnings found while building
+    # Where `solve` is: "prepare" (handing the model to HiGHS), "search" (HiGHS runs: stopping
+    # keeps the best plan so far), "finish" (the plan is extracted and checked).
+    phase: str = "prepare"
+
+    def solve(
+        self,
+        time_limit: float | None = None,
+        mip_gap: float | None = None,
+        threads: int | None = None,
+        tee: bool = False,
+        heuristic: bool | None = None,
+        *,
+        stop: threading.Event | None = None,
+        started: float | None = None,
+    ) -> Plan:
+        """Solve with HiGHS and return the `Plan`. Options default to instance.toml's [solver];
+        bad values raise ValueError.
+
+        ``heuristic`` runs `jitopt.heuristic` next to HiGHS; by default on for models with at
+        least 1000 integer variables. Setting the event ``stop`` (or Ctrl-C) stops the search:
+        the plan is then the best one found so far (``summary["interrupted"]``). The time limit
+        counts from ``started`` (a `time.perf_counter` value; default: now).
+
+        Every plan is checked by `jitopt.check` (balances, rules and costs recomputed from its
+        tables) before it is returned; a plan that fails, or an "infeasible" that ordering
+        nothing disproves, raises `SolveError` instead."""
+        began = time.perf_counter() if started is None else started
+        self.phase = "prepare"
+        time_limit, mip_gap, threads = solver_options(time_limit, mip_gap, threads)
+        cfg = self.instance.solver
+        if time_limit is None:
+            time_limit = cfg.time_limit or DEFAULT_TIME_LIMIT
+        if mip_gap is None:
+            mip_gap = DEFAULT_MIP_GAP if cfg.mip_gap is None else cfg.mip_gap
+        if heuristic is None:
+            heuristic = _large(self.model)
+        stop = stop if stop is not None else threading.Event()
+        start = self._expected_value_plan if heuristic and len(self.scenarios) > 1 else None
+        run = run_highs(
+            self.model,
+            time_limit,
+            mip_gap,
+            threads,
+            tee,
+            heuristic,
+            start,
+            stop=stop,
+            deadline=began + time_limit,
+            progress=lambda phase: setattr(self, "phase", phase),
+        )
+        self.phase = "finish"
+        run.build_seconds = self.build_seconds
+        run.notes = list(self.notes)
+        if run.status == Status.INFEASIBLE:
+            conflicts = explain_infeasible(self.instance, self.scenarios)
+            if not conflicts and not self._changed():
+                raise SolveError(
+                    "HiGHS reports the instance infeasible, but ordering nothing is a feasible "
+                    "plan of it: a numerical failure of the solver (look for very large or very "
+                    "small numbers in the instance), not an infeasible instance"
+                )
+            run.conflicts = conflicts
+        if not run.status.has_plan:
+            return make_plan(self.instance, self.scenarios, None, None, run, self.model)
+        orders, inventory = extract(self.model, self.data)
+        plan = make_plan(self.instance, self.scenarios, orders, inventory, run, self.model)
+        if not self._changed():
+            verify(plan, run.objective)
+        return plan
+
+    def _changed(self) -> bool:
+        """True when the user added or removed constraints: then the checker, which knows only
+        the instance's rules, cannot judge the plan, and HiGHS's word stands."""
+        return _constraints(self.model) != self.built_constraints
+
+    def _expected_value_plan(self, seconds: float, stopped: threading.Event) -> dict | None:
+        """Line and lot decisions of the expected-value problem's best plan within ``seconds``
+        (one scenario: mean demand, every supplier available), for `jitopt.heuristic` to start
+        from; None when it found no plan. Setting ``stopped`` interrupts it."""
+        model, _ = build_model(self.instance, self.scenarios.expected_value())
+        run = run_highs(
+            model,
+            seconds,
+            1e-3,
+            None,
+            False,
+            heuristic=_large(model),
+            stop=stopped,
+        )
+        return integer_values(model) if run.status.has_plan else None
+
+
+def verify(plan: Plan, solver_objective: float | None) -> None:
+    """Raise `SolveError` unless the independent checker accepts ``plan`` and its recomputed
+    objective is the solver's."""
+    report = check_plan(plan.instance, plan)
+    problems = list(report.problems) + list(report.unreadable)
+    objective = plan.summary.get("objective")
+    if (
+        solver_objective is not None
+        and objective is not None
+        and abs(objective - solver_objective)
+        > OBJECTIVE_RTOL * max(1.0, abs(objective), abs(solver_objective))
+    ):
+        problems.insert(
+            0,
+            f"the plan's tables cost {objective:,.6g}, but HiGHS reports {solver_objective:,.6g}",
+        )
+    if problems:
+        shown = "\n".join(f"  - {p}" for p in problems[:5])
+        more = f"\n  ... and {len(problems) - 5} more" if len(problems) > 5 else ""
+        raise SolveError(
+            f"the plan HiGHS returned fails the independent check ({len(problems)} problem(s)), "
+            f"so it is not reported; this points to numbers the solver cannot handle (very "
+            f"large or very small values in the instance) or to a bug:\n{shown}{more}"
+        )
+
+
+def _large(model) -> bool:
+    """Large enough for the heuristic to pay off (`HEURISTIC_MIN_INTEGERS`)."""
+    integers = sum(1 for v in model.component_data_objects(pyo.Var) if v.is_integer())
+    return integers >= HEURISTIC_MIN_INTEGERS
+
+
+def _constraints(model) -> int:
+    return sum(1 for _ in model.component_data_objects(pyo.Constraint, active=True))
+
+
+def build(
+    instance: Instance,
+    scenarios: ScenarioSet | None = None,
+    *,
+    count: int | None = None,
+    seed: int | None = None,
+    force: bool = False,
+) -> Problem:
+    """Make the scenarios (unless given) and build the model.
+
+    The model's size and memory are estimated first: a model that cannot fit this machine's
+    memory raises `jitopt.errors.SizeError` (with the estimate and what to change) unless
+    ``force``. ``count``/``seed`` override ``[scenarios]``; bad values raise ValueError."""
+    _check_instance(instance)
+    start = time.perf_counter()
+    size = estimate(instance, count=count if scenarios is None else len(scenarios))
+    check_size(size, force=force)
+    sc = scenarios if scenarios is not None else make_scenarios(instance, count=count, seed=seed)
+    with _quiet_pyomo():
+        model, data = build_model(instance, sc)
+    return Problem(
+        instance,
+        sc,
+        model,
+        data,
+        build_seconds=time.perf_counter() - start,
+        built_constraints=_constraints(model),
+        notes=(*instance.warnings, *sc.notes, *undeliverable(instance, sc)),
+    )
+
+
+def solve(
+    instance: Instance | str | os.PathLike,
+    *,
+    time_limit: float | None = None,
+    mip_gap: float | None = None,
+    threads: int | None = None,
+    scenarios: int | None = None,
+    seed: int | None = None,
+    tee: bool = False,
+    heuristic: bool | None = None,
+    stop: threading.Event | None = None,
+) -> Plan:
+    """Build and solve ``instance`` (an `Instance`, or the path of an instance directory); the
+    plan's ``status`` says how good it is. The time limit covers building and solving."""
+    started = time.perf_counter()
+    solver_options(time_limit, mip_gap, threads)  # bad options fail before the build
+    if isinstance(instance, (str, os.PathLike)):
+        from jitopt.instance import read_instance
+
+        instance = read_instance(instance)
+    problem = build(instance, count=scenarios, seed=seed)
+    return problem.solve(time_limit, mip_gap, threads, tee, heuristic, stop=stop, started=started)
+
+
+def _check_instance(instance) -> None:
+    if not isinstance(instance, Instance):
+        raise TypeError(
+            f"expected a jitopt.Instance (from jitopt.read_instance(path) or "
+            f"Instance.from_frames(...)), got {type(instance).__name__}"
+        )
+
+
+@contextmanager
+def _quiet_pyomo():
+    """Pyomo logs "Constructing component ... failed" before re-raising any error (an
+    interruption too): the error is reported once, by the caller."""
+    logger = logging.getLogger("pyomo.core")
+    level = logger.level
+    logger.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
+def run_highs(
+    model,
+    time_limit: float,
+    mip_gap: float,
+    threads: int | None,
+    tee: bool,
+    heuristic: bool = False,
+    start=None,
+    *,
+    stop: threading.Event | None = None,
+    deadline: float | None = None,
+    progress=None,
+) -> SolverRun:
+    """Solve with HiGHS (in memory, via Pyomo's highspy interface) and map the outcome to a
+    `Status`; load the plan into the model's variables.
+
+    With ``heuristic``, `jitopt.heuristic` runs in a second thread and hands its plans to HiGHS;
+    the better of HiGHS's and the heuristic's final plans is kept, and the bound is HiGHS's.
+    ``start(seconds, stopped)`` gives the heuristic a plan to start from (see `Heuristic`).
+    Setting the event ``stop``, or a KeyboardInterrupt while HiGHS runs, stops the search within
+    a moment (status feasible or no_solution, ``run.interrupted``). ``deadline`` (a
+    `time.perf_counter` value, default now + ``time_limit``) ends the whole run.
+    ``progress("search")`` is called when HiGHS starts, ``progress("finish")`` when it ends."""
+    opt = SolverFactory("highs")
+    if not opt.available():
+        raise SolveError("HiGHS is not available: install highspy (pip install highspy)")
+    began = time.perf_counter()
+    deadline = began + time_limit if deadline is None else deadline
+    stop = stop if stop is not None else threading.Event()
+    opt.set_instance(model)
+    h = opt._solver_model  # the highspy.Highs that Pyomo built
+    _check_passed(opt, h)
+    if threads:
+        h.resetGlobalScheduler(True)  # the thread count is fixed when HiGHS first starts threads
+        h.setOptionValue("threads", int(threads))
+    h.setOptionValue("output_flag", bool(tee))
+    h.setOptionValue("mip_rel_gap", float(mip_gap))
+    h.setOptionValue("time_limit", max(deadline - time.perf_counter(), MIN_SOLVE_SECONDS))
+    for callback in (h.cbSimplexInterrupt, h.cbIpmInterrupt, h.cbMipInterrupt):
+        callback.subscribe(_interrupt_when, stop)
+    worker = incumbent = None
+    if heuristic:
+        joint, groups = item_groups(opt, model)
+        if groups:
+            incumbent = Incumbent(start=began)
+            worker = Heuristic(
+                h,
+                joint,
+                groups,
+                incumbent,
+                deadline=max(deadline, time.perf_counter() + MIN_SOLVE_SECONDS),
+                start=start,
+                columns=item_columns(opt, model) if start is not None else None,
+            )
+            h.cbMipUserSolution.subscribe(_give_incumbent, incumbent)
+            worker.start()
+    if progress is not None:
+        progress("search")
+    try:
+        interrupted = _run(h, stop)
+    finally:
+        if progress is not None:
+            progress("finish")
+        if worker is not None:
+            worker.stop()
+            worker.join()
+    seconds = time.perf_counter() - began
+    if worker is not None and worker.error is not None:
+        raise SolveError(f"the heuristic failed: {worker.error!r}") from worker.error
+
+    info, model_status = h.getInfo(), h.getModelStatus()
+    has_solution = info.primal_solution_status == 2
+    objective = info.objective_function_value if has_solution else None
+    values = np.asarray(h.getSolution().col_value) if has_solution else None
+    source = "highs"
+    better = (
+        incumbent is not None
+        and incumbent.solution is not None
+        and (objective is None or incumbent.value < objective - 1e-9 * max(1.0, abs(objective)))
+    )
+    if better:
+        objective, values, has_solution = incumbent.value, incumbent.solution, True
+        source = "heuristic"
+
+    M = highspy.HighsModelStatus
+    if model_status in (M.kInfeasible, M.kUnboundedOrInfeasible):
+        status = Status.INFEASIBLE
+    elif model_status == M.kOptimal and has_solution:
+        status = Status.OPTIMAL
+    elif model_status == M.kModelEmpty:  # nothing to decide: its optimum is its constant cost
+        status, objective, has_solution = Status.OPTIMAL, info.objective_function_value, True
+        values = np.zeros(h.getNumCol())
+    elif model_status in _LIMITS:
+        status = Status.FEASIBLE if has_solution else Status.NO_SOLUTION
+    else:
+        raise SolveError(f"HiGHS stopped with status {h.modelStatusToString(model_status)}")
+
+    bound = None
+    if status == Status.OPTIMAL and info.mip_node_count < 0:  # an LP: its optimum is the bound
+        bound = objective
+    elif status in (Status.OPTIMAL, Status.FEASIBLE) and math.isfinite(info.mip_dual_bound):
+        bound = float(info.mip_dual_bound)
+    if status == Status.OPTIMAL and source == "heuristic":
+        status = _status_for_gap(objective, bound, mip_gap)
+    if has_solution and status.has_plan:
+        _load(opt, model, values)
+    version = ".".join(str(v) for v in opt.version())
+    run = SolverRun(status, objective, bound, seconds, f"highs {version}", time_limit, mip_gap)
+    run.interrupted = interrupted
+    if incumbent is not None:
+        run.heuristic = {
+            "plans": [{"seconds": t, "objective": v} for t, v in incumbent.history],
+            "final_plan_from": source,
+        }
+    return run
+
+
+_LIMITS = (
+    highspy.HighsModelStatus.kTimeLimit,
+    highspy.HighsModelStatus.kIterationLimit,
+    highspy.HighsModelStatus.kSolutionLimit,
+    highspy.HighsModelStatus.kInterrupt,
+    highspy.HighsModelStatus.kObjectiveBound,
+    highspy.HighsModelStatus.kObjectiveTarget,
+)
+
+
+def _status_for_gap(objective: float, bound: float | None, mip_gap: float) -> Status:
+    """OPTIMAL when the plan is within the requested gap of the bound, else FEASIBLE."""
+    if bound is None:
+        return Status.FEASIBLE
+    gap = (objective - bound) / max(abs(objective), 1e-9)
+    return Status.OPTIMAL if gap <= mip_gap + 1e-12 else Status.FEASIBLE
+
+
+def _interrupt_when(event) -> None:
+    if event.user_data.is_set():
+        event.interrupt()
+
+
+def _run(h: highspy.Highs, stop: threading.Event) -> bool:
+    """``h.run()`` in a thread of its own, so that the calling thread stays responsive: a
+    KeyboardInterrupt there (Ctrl-C; the command line turns SIGTERM into one too) sets ``stop``,
+    which HiGHS's interrupt callbacks notice within a moment. Returns True when interrupted."""
+    done = threading.Event()
+    failure: list[BaseException] = []
+
+    def target():
+        try:
+            h.run()
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the calling thread
+            failure.append(exc)
+        finally:
+            done.set()
+
+    thread = threading.Thread(target=target, name="jitopt-highs", daemon=True)
+    thread.start()
+    while not done.is_set():
+        try:
+            done.wait(0.1)
+        except KeyboardInterrupt:
+            stop.set()
+    thread.join()
+    if failure:
+        raise failure[0]
+    return stop.is_set()
+
+
+def _check_passed(opt, h: highspy.Highs) -> None:
+    """HiGHS refuses a whole block of rows or columns whose numbers it cannot handle (a
+    coefficient of 1e15 or more) and Pyomo does not look: then it would solve another model
+    and report its plan. The model HiGHS holds must have every row and column Pyomo built."""
+    rows, cols = len(opt._pyomo_con_to_solver_con_map), len(opt._pyomo_var_to_solver_var_map)
+    if h.getNumRow() != rows or h.getNumCol() != cols:
+        raise SolveError(
+            f"HiGHS took {h.getNumRow():,} of the model's {rows:,} constraints and "
+            f"{h.getNumCol():,} of its {cols:,} variables: it refuses numbers it cannot handle "
+            "(1e15 or more); look for very large values in the instance"
+        )
+
+
+def _give_incumbent(event) -> None:
+    """HiGHS's user-solution callback: hand over the heuristic's plan when it is better."""
+    incumbent: Incumbent = event.user_data
+    with incumbent.lock:
+        if incumbent.given or incumbent.solution is None:
+            return
+        current = event.data_out.objective_function_value
+        if math.isfinite(current) and incumbent.value >= current:
+            return
+        event.data_in.user_has_solution = True
+        event.data_in.user_solution[:] = incumbent.solution
+        incumbent.given = True
+
+
+def _load(opt, model, values: np.ndarray) -> None:
+    """Set every Pyomo variable that HiGHS knows to its value in ``values``."""
+    col = opt._pyomo_var_to_solver_var_map
+    for v in model.component_data_objects(pyo.Var, descend_into=True):
+        k = col.get(id(v))
+        if k is not None:
+            v.set_value(float(values[k]), skip_validation=True)
+
+
+def _values(var, keys) -> np.ndarray:
+    return np.array([var[k].value or 0.0 for k in keys], dtype=float)
+
+
+def extract(m, data: ModelData) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The plan from the solved model: positive order lines, and stock per scenario."""
+    inst, sc = data.inst, data.sc
+    lead = inst.suppliers["lead_time"].to_dict()
+    qty = _clean(_values(m.x, data.lines))
+    lines = pd.DataFrame(data.lines, columns=["supplier", "item", "period"])
+    lines["quantity"] = qty
+    orders = lines[lines["quantity"] > 1e-6].reset_index(drop=True)
+    orders.insert(3, "arrival_period", orders["period"] + orders["supplier"].map(lead))
+
+    keys = data.scenario_keys
+    inv = pd.DataFrame(keys, columns=["w", "item", "period"])
+    inv.insert(0, "scenario", [sc.names[w] for w in inv["w"]])
+    inv["on_hand"] = _clean(_values(m.inv, keys))
+    if inst.shortage == "backlog":
+        inv["backlog"] = _clean(_values(m.backlog, keys))
+    else:
+        inv["lost"] = _clean(
+            np.array([m.lost[k].value or 0.0 if k in m.LOST_KEYS else 0.0 for k in keys])
+        )
+    inv["expedited"] = _clean(
+        np.array([(m.spot[k].value or 0.0) if k in m.SPOT_KEYS else 0.0 for k in keys])
+    )
+    return orders, inv.drop(columns="w")
+
+
+def _clean(values: np.ndarray) -> np.ndarray:
+    """Solver values without tolerance noise: tiny values to 0, near-integers to integers."""
+    values = np.where(np.abs(values) < 1e-7, 0.0, values)
+    rounded = np.round(values)
+    values = np.where(np.abs(values - rounded) < 1e-6, rounded, values)
+    return np.maximum(values, 0.0)
