@@ -125,11 +125,28 @@ def _echo_warnings(warnings, quiet: bool) -> None:
 class _Group(click.Group):
     def main(self, *args, **kwargs):
         _signals.install()
+        code = 0
         try:
             return super().main(*args, **kwargs)
+        except SystemExit as done:
+            code = done.code if isinstance(done.code, int) else 1
+            raise
         finally:
             _signals.restore()
+            stopped = _signals.stop is not None and _signals.stop.is_set()
             _signals.count, _signals.problem, _signals.stop = 0, None, None
+            if stopped and _solver_left_behind():
+                # A stop left HiGHS finishing a sub-MIP in the background: the plan is
+                # written, so end now rather than wait for it (or let the interpreter's
+                # shutdown meet a thread inside HiGHS).
+                sys.stdout.flush()
+                sys.stderr.flush()
+                os._exit(code)
+
+
+def _solver_left_behind() -> bool:
+    solver = sys.modules.get("jitopt.solver")
+    return solver is not None and solver.running_in_background()
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})

@@ -188,11 +188,16 @@ def make_plan(
         **unit_shares(inst, orders),
     )
     if run.status == Status.FEASIBLE and (gap is None or gap > LARGE_GAP):
+        advice = (
+            "the search was stopped early; solve again without stopping it before acting on it"
+            if run.interrupted
+            else "raise the time limit before acting on it"
+        )
         summary.setdefault("warnings", []).insert(
             0,
             "the plan is far from proven optimal (gap "
             + ("unknown" if gap is None else f"{gap:.1%}")
-            + "): raise the time limit before acting on it",
+            + f"): {advice}",
         )
     order = [
         "instance",

@@ -3,6 +3,7 @@ and verify it with the independent checker before anyone sees it."""
 
 from __future__ import annotations
 
+import atexit
 import logging
 import math
 import os
@@ -175,20 +176,29 @@ class Problem:
 
 
 def verify(plan: Plan, solver_objective: float | None) -> None:
-    """Raise `SolveError` unless the independent checker accepts ``plan`` and its recomputed
-    objective is the solver's."""
+    """Raise `SolveError` unless the independent checker accepts ``plan`` and its cost,
+    recomputed from its tables, lies between HiGHS's bound and HiGHS's objective. (It may lie
+    below the objective: an early plan of HiGHS can pay an order cost for a period without
+    lines, which the plan's tables do not charge; it can never cost more, nor less than the
+    bound.)"""
     report = check_plan(plan.instance, plan)
-    problems = list(report.problems) + list(report.unreadable)
-    objective = plan.summary.get("objective")
+    problems = list(report.unreadable) + list(report.problems)
+    objective, bound = plan.summary.get("objective"), plan.summary.get("bound")
+
+    def above(a: float, b: float) -> bool:
+        return a - b > OBJECTIVE_RTOL * max(1.0, abs(a), abs(b))
+
     if (
-        solver_objective is not None
-        and objective is not None
-        and abs(objective - solver_objective)
-        > OBJECTIVE_RTOL * max(1.0, abs(objective), abs(solver_objective))
+        objective is not None
+        and solver_objective is not None
+        and above(objective, solver_objective)
     ):
         problems.insert(
-            0,
-            f"the plan's tables cost {objective:,.6g}, but HiGHS reports {solver_objective:,.6g}",
+            0, f"the plan's tables cost {objective:,.6g}, more than HiGHS's {solver_objective:,.6g}"
+        )
+    if objective is not None and bound is not None and above(bound, objective):
+        problems.insert(
+            0, f"the plan's tables cost {objective:,.6g}, less than HiGHS's bound {bound:,.6g}"
         )
     if problems:
         shown = "\n".join(f"  - {p}" for p in problems[:5])
@@ -312,6 +322,8 @@ def run_highs(
     opt = SolverFactory("highs")
     if not opt.available():
         raise SolveError("HiGHS is not available: install highspy (pip install highspy)")
+    for thread in _background():  # a stopped run still ending: HiGHS's threads are shared
+        thread.join()
     began = time.perf_counter()
     deadline = began + time_limit if deadline is None else deadline
     stop = stop if stop is not None else threading.Event()
@@ -323,9 +335,13 @@ def run_highs(
         h.setOptionValue("threads", int(threads))
     h.setOptionValue("output_flag", bool(tee))
     h.setOptionValue("mip_rel_gap", float(mip_gap))
-    h.setOptionValue("time_limit", max(deadline - time.perf_counter(), MIN_SOLVE_SECONDS))
-    for callback in (h.cbSimplexInterrupt, h.cbIpmInterrupt, h.cbMipInterrupt):
-        callback.subscribe(_interrupt_when, stop)
+    end = max(deadline, time.perf_counter() + MIN_SOLVE_SECONDS)
+    h.setOptionValue("time_limit", end - time.perf_counter())
+    watch = _Watch(stop)
+    for callback in (h.cbSimplexInterrupt, h.cbIpmInterrupt):
+        callback.subscribe(watch.interrupt)
+    h.cbMipInterrupt.subscribe(watch.mip_interrupt)
+    h.cbMipImprovingSolution.subscribe(watch.improving)
     worker = incumbent = None
     if heuristic:
         joint, groups = item_groups(opt, model)
@@ -336,7 +352,7 @@ def run_highs(
                 joint,
                 groups,
                 incumbent,
-                deadline=max(deadline, time.perf_counter() + MIN_SOLVE_SECONDS),
+                deadline=end,
                 start=start,
                 columns=item_columns(opt, model) if start is not None else None,
             )
@@ -345,30 +361,38 @@ def run_highs(
     if progress is not None:
         progress("search")
     try:
-        interrupted = _run(h, stop)
+        detached = _run(h, watch, end)
     finally:
         if progress is not None:
             progress("finish")
         if worker is not None:
             worker.stop()
-            worker.join()
+            worker.join(GRACE_SECONDS)
+            if worker.is_alive():
+                _LEFT_BEHIND.append(worker)
     seconds = time.perf_counter() - began
     if worker is not None and worker.error is not None:
         raise SolveError(f"the heuristic failed: {worker.error!r}") from worker.error
 
-    info, model_status = h.getInfo(), h.getModelStatus()
-    has_solution = info.primal_solution_status == 2
-    objective = info.objective_function_value if has_solution else None
-    values = np.asarray(h.getSolution().col_value) if has_solution else None
+    if detached:  # HiGHS is still in a sub-MIP: go on with what its callbacks reported
+        model_status, node_count, dual_bound = highspy.HighsModelStatus.kInterrupt, 0, watch.bound
+        values, objective = watch.plan()
+        has_solution = values is not None
+    else:
+        info, model_status = h.getInfo(), h.getModelStatus()
+        node_count, dual_bound = info.mip_node_count, info.mip_dual_bound
+        has_solution = info.primal_solution_status == 2
+        objective = info.objective_function_value if has_solution else None
+        values = np.asarray(h.getSolution().col_value) if has_solution else None
     source = "highs"
-    better = (
-        incumbent is not None
-        and incumbent.solution is not None
-        and (objective is None or incumbent.value < objective - 1e-9 * max(1.0, abs(objective)))
-    )
-    if better:
-        objective, values, has_solution = incumbent.value, incumbent.solution, True
-        source = "heuristic"
+    if incumbent is not None:
+        with incumbent.lock:  # the heuristic may still be running, if a stop left it behind
+            found, solution = incumbent.value, incumbent.solution
+        if solution is not None and (
+            objective is None or found < objective - 1e-9 * max(1.0, abs(objective))
+        ):
+            objective, values, has_solution = found, solution, True
+            source = "heuristic"
 
     M = highspy.HighsModelStatus
     if model_status in (M.kInfeasible, M.kUnboundedOrInfeasible):
@@ -376,25 +400,25 @@ def run_highs(
     elif model_status == M.kOptimal and has_solution:
         status = Status.OPTIMAL
     elif model_status == M.kModelEmpty:  # nothing to decide: its optimum is its constant cost
-        status, objective, has_solution = Status.OPTIMAL, info.objective_function_value, True
-        values = np.zeros(h.getNumCol())
+        status, has_solution = Status.OPTIMAL, True
+        objective, values = h.getInfo().objective_function_value, np.zeros(h.getNumCol())
     elif model_status in _LIMITS:
         status = Status.FEASIBLE if has_solution else Status.NO_SOLUTION
     else:
         raise SolveError(f"HiGHS stopped with status {h.modelStatusToString(model_status)}")
 
     bound = None
-    if status == Status.OPTIMAL and info.mip_node_count < 0:  # an LP: its optimum is the bound
+    if status == Status.OPTIMAL and node_count < 0:  # an LP: its optimum is the bound
         bound = objective
-    elif status in (Status.OPTIMAL, Status.FEASIBLE) and math.isfinite(info.mip_dual_bound):
-        bound = float(info.mip_dual_bound)
+    elif status in (Status.OPTIMAL, Status.FEASIBLE) and math.isfinite(dual_bound):
+        bound = float(dual_bound)
     if status == Status.OPTIMAL and source == "heuristic":
         status = _status_for_gap(objective, bound, mip_gap)
     if has_solution and status.has_plan:
         _load(opt, model, values)
     version = ".".join(str(v) for v in opt.version())
     run = SolverRun(status, objective, bound, seconds, f"highs {version}", time_limit, mip_gap)
-    run.interrupted = interrupted
+    run.interrupted = stop.is_set()
     if incumbent is not None:
         run.heuristic = {
             "plans": [{"seconds": t, "objective": v} for t, v in incumbent.history],
@@ -421,15 +445,62 @@ def _status_for_gap(objective: float, bound: float | None, mip_gap: float) -> St
     return Status.OPTIMAL if gap <= mip_gap + 1e-12 else Status.FEASIBLE
 
 
-def _interrupt_when(event) -> None:
-    if event.user_data.is_set():
-        event.interrupt()
+GRACE_SECONDS = 0.3  # after a stop, how long HiGHS and the heuristic may take to return
 
 
-def _run(h: highspy.Highs, stop: threading.Event) -> bool:
+class _Watch:
+    """What HiGHS reports through its callbacks while it runs: its best plan and bound, so that
+    a stop need not wait for HiGHS to return (its sub-MIP heuristics do not look at the
+    interrupt callback and can run for seconds); and the stop itself."""
+
+    def __init__(self, stop: threading.Event):
+        self.stop = stop
+        self.expired = threading.Event()  # past the deadline: HiGHS overran its time limit
+        self.lock = threading.Lock()
+        self.value = math.inf
+        self.solution: np.ndarray | None = None
+        self.bound = -math.inf
+
+    @property
+    def stopping(self) -> bool:
+        return self.stop.is_set() or self.expired.is_set()
+
+    def interrupt(self, event) -> None:
+        if self.stopping:
+            event.interrupt()
+
+    def mip_interrupt(self, event) -> None:
+        bound = event.data_out.mip_dual_bound
+        if math.isfinite(bound):
+            self.bound = bound
+        self.interrupt(event)
+
+    def improving(self, event) -> None:
+        out = event.data_out
+        solution = np.array(out.mip_solution, dtype=float)
+        with self.lock:
+            if out.objective_function_value < self.value:
+                self.value, self.solution = out.objective_function_value, solution
+            if math.isfinite(out.mip_dual_bound):
+                self.bound = out.mip_dual_bound
+
+    def plan(self) -> tuple[np.ndarray | None, float | None]:
+        with self.lock:
+            if self.solution is None:
+                return None, None
+            return self.solution.copy(), self.value
+
+
+DEADLINE_SLACK = 0.5  # HiGHS may overrun its time limit by this before it is stopped
+
+
+def _run(h: highspy.Highs, watch: _Watch, deadline: float) -> bool:
     """``h.run()`` in a thread of its own, so that the calling thread stays responsive: a
-    KeyboardInterrupt there (Ctrl-C; the command line turns SIGTERM into one too) sets ``stop``,
-    which HiGHS's interrupt callbacks notice within a moment. Returns True when interrupted."""
+    KeyboardInterrupt there (Ctrl-C; the command line turns SIGTERM into one too) sets the stop
+    event, which HiGHS's interrupt callbacks notice; so does the deadline, which HiGHS can
+    overrun in its cut rounds and sub-MIPs. Returns True when HiGHS has not returned
+    `GRACE_SECONDS` after a stop: the run then goes on with what HiGHS's callbacks reported,
+    and HiGHS ends in the background at its next interrupt check."""
     done = threading.Event()
     failure: list[BaseException] = []
 
@@ -445,13 +516,41 @@ def _run(h: highspy.Highs, stop: threading.Event) -> bool:
     thread.start()
     while not done.is_set():
         try:
-            done.wait(0.1)
+            done.wait(0.05 if watch.stopping else 0.1)
         except KeyboardInterrupt:
-            stop.set()
+            watch.stop.set()
+        if time.perf_counter() > deadline + DEADLINE_SLACK:
+            watch.expired.set()
+        if watch.stopping and not done.wait(GRACE_SECONDS):
+            _LEFT_BEHIND.append(thread)
+            return True
     thread.join()
     if failure:
         raise failure[0]
-    return stop.is_set()
+    return False
+
+
+_LEFT_BEHIND: list[threading.Thread] = []  # runs a stop did not wait for (see `_run`)
+
+
+def _background() -> list[threading.Thread]:
+    _LEFT_BEHIND[:] = [t for t in _LEFT_BEHIND if t.is_alive()]
+    return list(_LEFT_BEHIND)
+
+
+@atexit.register
+def _wait_for_background() -> None:
+    """A run that a stop left behind ends at HiGHS's next interrupt check (a few seconds at
+    most): wait for it before the interpreter shuts down, which would otherwise abort the
+    process under a thread that is still inside HiGHS."""
+    for thread in _background():
+        thread.join()
+
+
+def running_in_background() -> bool:
+    """True while a HiGHS run or heuristic that a stop left behind has not ended yet (see
+    `_run`); the command line then ends its process without waiting for them."""
+    return bool(_background())
 
 
 def _check_passed(opt, h: highspy.Highs) -> None:
