@@ -45,19 +45,27 @@ class InstanceError(ValueError):
         return "\n".join([head] + [f"  - {line}" for line in capped(self.problems)])
 
 
-def capped(problems: list[Problem], per_place: int = LISTED_PER_PLACE) -> list[str]:
-    """The problems as lines, at most ``per_place`` of each (file, column), then one line per
-    place counting the rest."""
-    seen: Counter = Counter()
+LISTED_PER_FILE = 60  # and per file, whatever the columns
+
+
+def capped(
+    problems: list[Problem], per_place: int = LISTED_PER_PLACE, per_file: int = LISTED_PER_FILE
+) -> list[str]:
+    """The problems as lines: at most ``per_place`` of each (file, column) and ``per_file`` of
+    each file, then one line per file counting the rest."""
+    by_place: Counter = Counter()
+    by_file: Counter = Counter()
+    left: Counter = Counter()
     lines = []
     for p in problems:
-        seen[p.file, p.column] += 1
-        if seen[p.file, p.column] <= per_place:
+        by_place[p.file, p.column] += 1
+        by_file[p.file] += 1
+        if by_place[p.file, p.column] <= per_place and by_file[p.file] <= per_file:
             lines.append(str(p))
-    for (file, column), count in seen.items():
-        if count > per_place:
-            where = file if column is None else f"{file}, column {column}"
-            lines.append(f"{where}: ... and {count - per_place:,} more problems like those above")
+        else:
+            left[p.file] += 1
+    for file, count in left.items():
+        lines.append(f"{file}: ... and {count:,} more problems like those above")
     return lines
 
 
