@@ -16,7 +16,7 @@ from click.testing import CliRunner
 import jitopt
 from jitopt.check import check_solution
 from jitopt.cli import main
-from tests.hostile import ROOT, TINY_COST, both, everywhere, rename, shipped, sub, tiny, write
+from tests.hostile import ROOT, TINY_COST, both, everywhere, shipped, sub, tiny, write
 
 OFFERS_MOQ = "supplier,item,unit_cost,moq\nNEAR,A,10,\nNEAR,B,5,\nFAR,A,7,{}\nFAR,B,3,\n"
 EXPLICIT = "scenario,probability\nbase,1\n"
