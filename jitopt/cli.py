@@ -511,3 +511,7 @@ def build_cmd(
         _echo_warnings(read_instance(out_dir).warnings, quiet=False)
 
     _run(debug, action)
+
+
+if __name__ == "__main__":  # python -m jitopt.cli
+    main()
