@@ -177,7 +177,7 @@ def test_b3_6_two_processes(tmp_path):
         while time.time() < deadline and not _locked(out):
             time.sleep(0.1)
         assert _locked(out)
-        second = subprocess.run(
+        second = subprocess.run(  # noqa: PLW1510 - the exit code is the result
             [sys.executable, "-m", "jitopt.cli", "solve", inst, "-o", out],
             capture_output=True,
             text=True,
@@ -272,7 +272,7 @@ KILLER = textwrap.dedent(
 
 
 def killed(where: str, k: int, *args) -> int:
-    proc = subprocess.run(
+    proc = subprocess.run(  # noqa: PLW1510 - the exit code is the result
         [sys.executable, "-c", KILLER, where, str(k), *map(str, args)],
         capture_output=True,
         text=True,
