@@ -9,13 +9,13 @@ the forecast). Tables of a catalogue directory are carried over as text, exactly
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from jitopt.config import read_toml
 from jitopt.demand import demand_scenarios
 from jitopt.errors import InstanceError, Problem
 from jitopt.forecast import (
@@ -29,7 +29,7 @@ from jitopt.forecast import (
     source_name,
 )
 from jitopt.forecast_dates import parse_dates
-from jitopt.instance import Instance, Reader, read_table_csv
+from jitopt.instance import Instance, Reader, read_tables, stray_files
 from jitopt.schema import TABLES
 
 CATALOG_TABLES = ("items", "suppliers", "offers", "price_breaks", "regions", "pipeline")
@@ -228,28 +228,21 @@ def _catalog_from_dir(path: Path, problems: ProblemList) -> _Catalog:
     if not path.is_dir():
         problems.add(Problem(str(path), "is not a directory (the catalogue is a directory)"))
         return cat
-    toml = path / "instance.toml"
-    if toml.exists():
-        try:
-            cat.config = tomllib.loads(toml.read_text(encoding="utf-8"))
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-            problems.add(Problem("instance.toml", f"is not valid TOML: {exc}"))
-    for stem in CATALOG_TABLES:
-        file = path / TABLES[stem].file
-        if not file.exists():
-            continue
-        found: list[Problem] = []
-        try:
-            cat.tables[stem] = read_table_csv(file, TABLES[stem], found)
-        except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-            found.append(Problem(file.name, f"cannot be read as CSV: {' '.join(str(exc).split())}"))
-            cat.unreadable.add(stem)
-        for problem in found:
-            problems.add(problem)
+    found: list[Problem] = []
+    if (path / "instance.toml").exists():
+        cat.config = read_toml(path / "instance.toml", found) or {}
+    tables, cat.unreadable = read_tables(path, list(CATALOG_TABLES), found)
+    cat.tables = {stem: frame for stem, frame in tables.items() if frame is not None}
+    for problem in found:
+        problems.add(problem)
     known = {TABLES[stem].file for stem in CATALOG_TABLES}
     for name in sorted(p.name for p in path.glob("*.csv") if p.name not in known):
-        hint = _NOT_IN_CATALOG.get(name.removesuffix(".csv"), "expected: " + ", ".join(known))
-        problems.add(Problem(name, f"does not belong in a catalogue ({hint})"))
+        if name.removesuffix(".csv") in _NOT_IN_CATALOG:
+            hint = _NOT_IN_CATALOG[name.removesuffix(".csv")]
+            problems.add(Problem(name, f"does not belong in a catalogue ({hint})"))
+    for problem in stray_files(path, known, "expected: " + ", ".join(sorted(known))):
+        if problem.file.removesuffix(".csv") not in _NOT_IN_CATALOG:
+            problems.add(problem)
     return cat
 
 

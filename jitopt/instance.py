@@ -115,9 +115,24 @@ def read_instance(path: str | os.PathLike) -> Instance:
         problems.append(Problem("instance.toml", f"{what} (it needs at least `periods`)"))
     else:
         config = read_toml(toml_path, problems)
+    tables, unreadable = read_tables(path, list(TABLES), problems)
+    problems += stray_files(path, {t.file for t in TABLES.values()})
+    reader = Reader(from_files=True)
+    reader.problems = problems
+    reader.unreadable = unreadable
+    reader.config_unreadable = config is None
+    return reader.build(config or {}, tables, default_name=path.name)
+
+
+def read_tables(
+    path: Path, stems: list[str], problems: list[Problem]
+) -> tuple[dict[str, pd.DataFrame | None], set[str]]:
+    """The tables ``stems`` of directory ``path`` as text (`read_table_csv`; None where the file
+    is absent), and the stems of the files that could not be read (each a problem)."""
     tables: dict[str, pd.DataFrame | None] = {}
     unreadable: set[str] = set()
-    for stem, table in TABLES.items():
+    for stem in stems:
+        table = TABLES[stem]
         file = path / table.file
         tables[stem] = None
         if not file.exists() and not file.is_symlink():
@@ -132,12 +147,7 @@ def read_instance(path: str | os.PathLike) -> Instance:
             reason = "is not a file" if file.is_dir() else f"cannot be read: {exc.strerror or exc}"
             problems.append(Problem(table.file, reason))
             unreadable.add(stem)
-    problems += stray_files(path, {t.file for t in TABLES.values()})
-    reader = Reader(from_files=True)
-    reader.problems = problems
-    reader.unreadable = unreadable
-    reader.config_unreadable = config is None
-    return reader.build(config or {}, tables, default_name=path.name)
+    return tables, unreadable
 
 
 def stray_files(path: Path, known: set[str], hint: str | None = None) -> list[Problem]:
