@@ -70,7 +70,7 @@ class _Signals:
 _signals = _Signals()
 
 
-def _run(debug: bool, action) -> None:
+def _run(debug: bool, action, interrupted: str = "interrupted: nothing written") -> None:
     """Run ``action``; turn every error into one readable message and an exit code."""
     from jitopt.errors import InstanceError, OutputError, SizeError, SolveError
 
@@ -85,7 +85,7 @@ def _run(debug: bool, action) -> None:
         click.echo(f"error: {exc}", err=True)
         sys.exit(EXIT_INVALID)
     except KeyboardInterrupt:
-        click.echo("\ninterrupted before a plan was found: nothing written", err=True)
+        click.echo(f"\n{interrupted}", err=True)
         sys.exit(EXIT_NO_PLAN)
     except click.exceptions.Exit:
         raise
@@ -280,7 +280,7 @@ def solve(
             )
         raise _Exit(_exit_code(plan.status))
 
-    _run(debug, action)
+    _run(debug, action, "interrupted before a plan was found: nothing written")
 
 
 def _exit_code(status) -> int:

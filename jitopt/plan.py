@@ -50,6 +50,7 @@ class SolverRun:
     interrupted: bool = False  # stopped by the user (Ctrl-C, SIGTERM, a stop event)
     notes: list[str] = field(default_factory=list)  # warnings about the instance and options
     conflicts: list[str] | None = None  # why an infeasible instance is infeasible
+    model_size: dict | None = None  # counted when the model was built (else from ``model``)
 
 
 @dataclass(eq=False)
@@ -141,7 +142,7 @@ def make_plan(
         "gap": None,
         "scenarios": len(sc),
         "scenario_source": sc.kind,
-        "model": model_size(model),
+        "model": run.model_size if run.model_size is not None else model_size(model),
         "seconds": {
             "build": round(run.build_seconds, 3),
             "solve": round(run.seconds, 3),

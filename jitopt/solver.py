@@ -24,7 +24,7 @@ from jitopt.errors import SolveError
 from jitopt.heuristic import Heuristic, Incumbent, integer_values, item_columns, item_groups
 from jitopt.instance import Instance
 from jitopt.model import ModelData, build_model
-from jitopt.plan import Plan, SolverRun, Status, make_plan
+from jitopt.plan import Plan, SolverRun, Status, make_plan, model_size
 from jitopt.scenarios import ScenarioSet, make_scenarios
 from jitopt.sizing import check_size, estimate
 
@@ -82,6 +82,7 @@ class Problem:
     data: ModelData
     build_seconds: float = 0.0
     built_constraints: int = 0  # as built: more (or fewer) means the user changed the model
+    size: dict | None = None  # variables, binaries, integers, constraints as built
     notes: tuple[str, ...] = ()  # warnings found while building
     # Where `solve` is: "prepare" (handing the model to HiGHS), "search" (HiGHS runs: stopping
     # keeps the best plan so far), "finish" (the plan is extracted and checked).
@@ -136,9 +137,13 @@ class Problem:
         self.phase = "finish"
         run.build_seconds = self.build_seconds
         run.notes = list(self.notes)
+        constraints = _constraints(self.model)
+        as_built = constraints == self.built_constraints and self._our_objective()
+        if constraints == self.built_constraints:
+            run.model_size = self.size
         if run.status == Status.INFEASIBLE:
             conflicts = explain_infeasible(self.instance, self.scenarios)
-            if not conflicts and not self._changed():
+            if not conflicts and as_built:
                 raise SolveError(
                     "HiGHS reports the instance infeasible, but ordering nothing is a feasible "
                     "plan of it: a numerical failure of the solver (look for very large or very "
@@ -149,14 +154,17 @@ class Problem:
             return make_plan(self.instance, self.scenarios, None, None, run, self.model)
         orders, inventory = extract(self.model, self.data)
         plan = make_plan(self.instance, self.scenarios, orders, inventory, run, self.model)
-        if not self._changed():
-            verify(plan, run.objective)
+        if constraints >= self.built_constraints:
+            # Constraints the user added only restrict the plan further: it must still keep
+            # every rule of the instance. Costs are HiGHS's to compare only for our objective.
+            # (With the model as built, "ordering nothing is feasible" and its costs are ours to
+            # assert; after the user's changes they are not.)
+            verify(plan, run.objective if as_built else None)
         return plan
 
-    def _changed(self) -> bool:
-        """True when the user added or removed constraints: then the checker, which knows only
-        the instance's rules, cannot judge the plan, and HiGHS's word stands."""
-        return _constraints(self.model) != self.built_constraints
+    def _our_objective(self) -> bool:
+        objectives = list(self.model.component_data_objects(pyo.Objective, active=True))
+        return len(objectives) == 1 and objectives[0] is getattr(self.model, "total_cost", None)
 
     def _expected_value_plan(self, seconds: float, stopped: threading.Event) -> dict | None:
         """Line and lot decisions of the expected-value problem's best plan within ``seconds``
@@ -177,7 +185,8 @@ class Problem:
 
 def verify(plan: Plan, solver_objective: float | None) -> None:
     """Raise `SolveError` unless the independent checker accepts ``plan`` and its cost,
-    recomputed from its tables, lies between HiGHS's bound and HiGHS's objective. (It may lie
+    recomputed from its tables, lies between HiGHS's bound and HiGHS's objective (when
+    ``solver_objective`` is given: the model's own objective). (It may lie
     below the objective: an early plan of HiGHS can pay an order cost for a period without
     lines, which the plan's tables do not charge; it can never cost more, nor less than the
     bound.)"""
@@ -196,7 +205,12 @@ def verify(plan: Plan, solver_objective: float | None) -> None:
         problems.insert(
             0, f"the plan's tables cost {objective:,.6g}, more than HiGHS's {solver_objective:,.6g}"
         )
-    if objective is not None and bound is not None and above(bound, objective):
+    if (
+        solver_objective is not None
+        and objective is not None
+        and bound is not None
+        and above(bound, objective)
+    ):
         problems.insert(
             0, f"the plan's tables cost {objective:,.6g}, less than HiGHS's bound {bound:,.6g}"
         )
@@ -247,6 +261,7 @@ def build(
         data,
         build_seconds=time.perf_counter() - start,
         built_constraints=_constraints(model),
+        size=model_size(model),
         notes=(*instance.warnings, *sc.notes, *undeliverable(instance, sc)),
     )
 
@@ -361,13 +376,14 @@ def run_highs(
     if progress is not None:
         progress("search")
     try:
-        detached = _run(h, watch, end)
+        detached = _run(h, watch, end, worker.stop if worker is not None else None)
     finally:
         if progress is not None:
             progress("finish")
         if worker is not None:
             worker.stop()
-            worker.join(GRACE_SECONDS)
+            waited = time.perf_counter() - (watch.stopped_at or time.perf_counter())
+            worker.join(max(GRACE_SECONDS - waited, 0.05))
             if worker.is_alive():
                 _LEFT_BEHIND.append(worker)
     seconds = time.perf_counter() - began
@@ -445,7 +461,7 @@ def _status_for_gap(objective: float, bound: float | None, mip_gap: float) -> St
     return Status.OPTIMAL if gap <= mip_gap + 1e-12 else Status.FEASIBLE
 
 
-GRACE_SECONDS = 0.3  # after a stop, how long HiGHS and the heuristic may take to return
+GRACE_SECONDS = 0.2  # after a stop, how long HiGHS and the heuristic may take to return
 
 
 class _Watch:
@@ -456,6 +472,7 @@ class _Watch:
     def __init__(self, stop: threading.Event):
         self.stop = stop
         self.expired = threading.Event()  # past the deadline: HiGHS overran its time limit
+        self.stopped_at: float | None = None  # when the run noticed the stop
         self.lock = threading.Lock()
         self.value = math.inf
         self.solution: np.ndarray | None = None
@@ -494,13 +511,14 @@ class _Watch:
 DEADLINE_SLACK = 0.5  # HiGHS may overrun its time limit by this before it is stopped
 
 
-def _run(h: highspy.Highs, watch: _Watch, deadline: float) -> bool:
+def _run(h: highspy.Highs, watch: _Watch, deadline: float, on_stop=None) -> bool:
     """``h.run()`` in a thread of its own, so that the calling thread stays responsive: a
     KeyboardInterrupt there (Ctrl-C; the command line turns SIGTERM into one too) sets the stop
     event, which HiGHS's interrupt callbacks notice; so does the deadline, which HiGHS can
     overrun in its cut rounds and sub-MIPs. Returns True when HiGHS has not returned
     `GRACE_SECONDS` after a stop: the run then goes on with what HiGHS's callbacks reported,
-    and HiGHS ends in the background at its next interrupt check."""
+    and HiGHS ends in the background at its next interrupt check. ``on_stop()`` is called as
+    soon as the stop is noticed (the heuristic then stops at the same time)."""
     done = threading.Event()
     failure: list[BaseException] = []
 
@@ -516,11 +534,15 @@ def _run(h: highspy.Highs, watch: _Watch, deadline: float) -> bool:
     thread.start()
     while not done.is_set():
         try:
-            done.wait(0.05 if watch.stopping else 0.1)
+            done.wait(0.05)
         except KeyboardInterrupt:
             watch.stop.set()
         if time.perf_counter() > deadline + DEADLINE_SLACK:
             watch.expired.set()
+        if watch.stopping and watch.stopped_at is None:
+            watch.stopped_at = time.perf_counter()
+            if on_stop is not None:
+                on_stop()
         if watch.stopping and not done.wait(GRACE_SECONDS):
             _LEFT_BEHIND.append(thread)
             return True
@@ -582,15 +604,15 @@ def _give_incumbent(event) -> None:
 
 def _load(opt, model, values: np.ndarray) -> None:
     """Set every Pyomo variable that HiGHS knows to its value in ``values``."""
-    col = opt._pyomo_var_to_solver_var_map
-    for v in model.component_data_objects(pyo.Var, descend_into=True):
-        k = col.get(id(v))
-        if k is not None:
-            v.set_value(float(values[k]), skip_validation=True)
+    variables = opt._vars  # Pyomo's persistent interface: id -> (variable, bounds, ...)
+    for vid, k in opt._pyomo_var_to_solver_var_map.items():
+        variables[vid][0].set_value(float(values[k]), skip_validation=True)
 
 
 def _values(var, keys) -> np.ndarray:
-    return np.array([var[k].value or 0.0 for k in keys], dtype=float)
+    """Values of ``var`` at ``keys``; 0 where the variable does not exist or has no value."""
+    found = {k: v.value for k, v in var.items()}
+    return np.array([found.get(k) or 0.0 for k in keys], dtype=float)
 
 
 def extract(m, data: ModelData) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -610,12 +632,8 @@ def extract(m, data: ModelData) -> tuple[pd.DataFrame, pd.DataFrame]:
     if inst.shortage == "backlog":
         inv["backlog"] = _clean(_values(m.backlog, keys))
     else:
-        inv["lost"] = _clean(
-            np.array([m.lost[k].value or 0.0 if k in m.LOST_KEYS else 0.0 for k in keys])
-        )
-    inv["expedited"] = _clean(
-        np.array([(m.spot[k].value or 0.0) if k in m.SPOT_KEYS else 0.0 for k in keys])
-    )
+        inv["lost"] = _clean(_values(m.lost, keys))
+    inv["expedited"] = _clean(_values(m.spot, keys))
     return orders, inv.drop(columns="w")
 
 
