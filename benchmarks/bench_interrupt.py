@@ -36,7 +36,7 @@ CASES = [  # instance, options, delay (s), signal; the moment each stands for
 
 
 def once(instance: str, options: list[str], delay: float, signame: str) -> tuple[int, float]:
-    jitopt = shutil.which("jitopt")
+    jitopt = shutil.which("jitopt") or str(Path(sys.executable).parent / "jitopt")
     with tempfile.TemporaryDirectory() as tmp:
         proc = subprocess.Popen(
             [jitopt, "solve", str(ROOT / "instances" / instance), "-o", f"{tmp}/out",

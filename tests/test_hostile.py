@@ -767,3 +767,60 @@ def test_b7_4_non_finite_values_are_named_plainly(tmp_path):
     result = build(tmp_path, weekly(["2027-01-04", "2027-01-11"], "100,80,inf,110,120"))
     assert result.exit_code == 2, result.output
     assert "np.float64" not in result.output and "inf is not a finite number" in result.output
+
+
+# -- the second line of defence: what HiGHS gets and gives is checked too ----------------------
+
+
+@pytest.fixture
+def no_magnitude_limits(monkeypatch):
+    """The instance checks off, as if a value had slipped past them."""
+    monkeypatch.setattr("jitopt.instance.LARGEST_VALUE", 1e300)
+    monkeypatch.setattr("jitopt.instance.LARGEST_TOTAL", 1e300)
+
+
+def test_rows_that_highs_refuses_are_an_error_not_a_plan(tmp_path, no_magnitude_limits):
+    """B2-1 without the input check: HiGHS drops the block of rows with the 1e15 coefficient;
+    the run must fail, never report "optimal, cost 0.00"."""
+    inst = tiny(tmp_path / "inst")
+    sub("demand.csv", "A,6,40", "A,6,1e15")(inst)
+    with pytest.raises(jitopt.SolveError, match="HiGHS took 0 of the model's"):
+        jitopt.solve(inst)
+    result = run("solve", inst, "-o", tmp_path / "out")
+    assert result.exit_code == 1 and "HiGHS took" in result.output
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_false_infeasible_is_an_error(tmp_path, no_magnitude_limits):
+    """B2-2 without the input check: 1e16 units on hand make HiGHS call the instance
+    infeasible, which ordering nothing disproves."""
+    inst = tiny(tmp_path / "inst")
+    sub("items.csv", "B,0.5,10,0", "B,0.5,10,1e16")(inst)
+    with pytest.raises(jitopt.SolveError, match="ordering nothing is a feasible plan"):
+        jitopt.solve(inst)
+
+
+def test_a_plan_that_fails_the_checker_is_an_error(tmp_path, monkeypatch):
+    """Whatever goes wrong between HiGHS and the tables (here: one order line lost on the
+    way), the independent check stops the plan."""
+    from jitopt import solver
+
+    real = solver.extract
+
+    def lossy(m, data):
+        orders, inventory = real(m, data)
+        return orders.iloc[1:].reset_index(drop=True), inventory
+
+    monkeypatch.setattr(solver, "extract", lossy)
+    with pytest.raises(jitopt.SolveError, match="fails the independent check"):
+        jitopt.solve(tiny(tmp_path / "inst"))
+
+
+def test_user_constraints_are_still_checked_against_the_instance(tmp_path):
+    import pyomo.environ as pyo
+
+    problem = jitopt.build(jitopt.read_instance(tiny(tmp_path / "inst")))
+    m = problem.model
+    m.no_far = pyo.Constraint(expr=sum(m.x[k] for k in m.LINES if k[0] == "FAR") == 0)
+    plan = problem.solve()
+    assert plan.status == jitopt.Status.OPTIMAL and set(plan.orders["supplier"]) == {"NEAR"}
