@@ -86,6 +86,10 @@ def _run(debug: bool, action, interrupted: str = "interrupted: nothing written")
         sys.exit(EXIT_INVALID)
     except KeyboardInterrupt:
         click.echo(f"\n{interrupted}", err=True)
+        if _signals.count:  # a real signal: nothing is being written, end without tearing
+            sys.stdout.flush()  # down a large half-built model object by object
+            sys.stderr.flush()
+            os._exit(EXIT_NO_PLAN)
         sys.exit(EXIT_NO_PLAN)
     except click.exceptions.Exit:
         raise

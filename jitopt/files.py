@@ -93,8 +93,15 @@ class OutputFolder:
     def claim(self) -> OutputFolder:
         """Check that the folder may be written, create it if new, lock it; raise `OutputError`
         (with what to do instead) otherwise."""
+        try:
+            return self._claim()
+        except BaseException:
+            self.release()  # a folder created for this run goes again
+            raise
+
+    def _claim(self) -> OutputFolder:
         path, shown = self.path, self.given
-        if path.parent == path or path == Path.home().resolve():
+        if path.parent == path or path == _home():
             raise OutputError(f"{shown}: will not write into {path} (choose a folder of its own)")
         if path.exists() and not path.is_dir():
             raise OutputError(f"{shown} exists and is not a folder")
@@ -249,6 +256,13 @@ def write_folder(
     """Claim, commit and release in one call (for the API)."""
     with OutputFolder(path, kind, overwrite=overwrite) as folder:
         return folder.commit(files, validate=validate)
+
+
+def _home() -> Path | None:
+    try:
+        return Path.home().resolve()
+    except (RuntimeError, KeyError):
+        return None
 
 
 def _is_plan_summary(path: Path) -> bool:
