@@ -249,13 +249,14 @@ def solve(
         from jitopt.instance import read_instance
         from jitopt.plan import Status
         from jitopt.report import headline, report
-        from jitopt.sizing import estimate
+        from jitopt.sizing import check_size, estimate
         from jitopt.solver import build
 
         inst = read_instance(instance_dir)
         if risk_weight is not None or alpha is not None:
             inst = inst.with_risk(weight=risk_weight, alpha=alpha)
         size = estimate(inst, count=count)
+        check_size(size, force=force)
         if size.large and not quiet:
             click.echo(f"model: {size} (estimated)", err=True)
         problem = build(inst, count=count, seed=seed, force=force)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import math
+from collections import Counter
 import os
 import re
 from dataclasses import dataclass, field, replace
@@ -259,7 +260,7 @@ class Reader:
             return None
         raw = raw.copy()
         raw.columns = [str(c).strip() for c in raw.columns]
-        repeated = sorted({c for c in raw.columns if list(raw.columns).count(c) > 1})
+        repeated = sorted(c for c, n in Counter(raw.columns).items() if n > 1)
         for col in repeated:
             self.add(table, "column is given more than once", column=col)
         if repeated:

@@ -711,7 +711,9 @@ def test_b6_9_missing_values_and_float_names():
 
 
 def test_api_dates_are_dates_and_shares_are_rounded(tmp_path):
-    plan = jitopt.solve(ROOT / "instances" / "demo")
+    inst = tiny(tmp_path / "inst")
+    sub("instance.toml", 'shortage = "backlog"\n', 'start = "2027-01-04"\nfreq = "W-MON"\n')(inst)
+    plan = jitopt.solve(inst)
     assert pd.api.types.is_datetime64_any_dtype(plan.orders["date"])
     plan.write(tmp_path / "out")
     written = pd.read_csv(tmp_path / "out" / "orders.csv")
