@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import csv
 import math
-from collections import Counter
 import os
 import re
+from collections import Counter
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
