@@ -19,10 +19,10 @@ from pathlib import Path
 
 import click
 
+from jitopt.schema import MAX_SEED, MAX_TIME_LIMIT
+
 EXIT_OK, EXIT_ERROR, EXIT_INVALID, EXIT_INFEASIBLE, EXIT_NO_PLAN = 0, 1, 2, 3, 4
 CHECK_FAILED = 1  # `jitopt check`: the plan has problems (2: it could not be checked)
-MAX_SEED = 2**63 - 1
-MAX_TIME_LIMIT = 1e7
 
 
 class _Exit(Exception):

@@ -15,10 +15,7 @@ from pandas.tseries.frequencies import to_offset
 
 from jitopt.errors import Problem
 from jitopt.names import name_problem
-
-MAX_PERIODS = 100_000  # about 270 years of days: more is a typo
-MAX_SEED = 2**63 - 1
-MAX_TIME_LIMIT = 1e7  # seconds, as `jitopt.solver.MAX_TIME_LIMIT`
+from jitopt.schema import MAX_PERIODS, MAX_SEED, MAX_TIME_LIMIT
 
 
 @dataclass(frozen=True)

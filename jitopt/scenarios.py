@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from jitopt.instance import Instance
+from jitopt.schema import MAX_SEED
 
 
 @dataclass(frozen=True, eq=False)
@@ -46,9 +47,6 @@ class ScenarioSet:
             outages=_no_outages(),
             kind="expected-value",
         )
-
-
-MAX_SEED = 2**63 - 1
 
 
 def scenario_kind(inst: Instance) -> str:

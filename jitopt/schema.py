@@ -26,6 +26,12 @@ LARGEST_VALUE = 1e12
 LARGEST_INT = 1_000_000_000
 LARGEST_TOTAL = 1e13
 SMALLEST_LOT = 1e-6  # a smaller lot_multiple cannot be meant, and HiGHS drops entries below 1e-9
+# Settings and options beyond these are typos: periods (about 270 years of days), a time limit in
+# seconds (about four months), a seed (numpy's SeedSequence takes any non-negative integer; this
+# keeps it a 64-bit one).
+MAX_PERIODS = 100_000
+MAX_TIME_LIMIT = 1e7
+MAX_SEED = 2**63 - 1
 
 
 @dataclass(frozen=True)
