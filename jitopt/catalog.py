@@ -165,14 +165,14 @@ _BYTES_PER_DEMAND_VALUE = 160
 def _check_memory(count: int, items: int, periods: int) -> None:
     """Refuse (SizeError) a number of demand scenarios whose tables cannot fit in memory."""
     from jitopt.errors import SizeError
-    from jitopt.sizing import _bytes, available_memory
+    from jitopt.sizing import available_memory, byte_text
 
     needed = _BYTES_PER_DEMAND_VALUE * count * items * periods
     available = available_memory()
     if available is not None and needed > available:
         raise SizeError(
             f"{count:,} demand scenarios of {items:,} items over {periods:,} periods need about "
-            f"{_bytes(needed)} of memory, but only {_bytes(available)} is available: draw "
+            f"{byte_text(needed)} of memory, but only {byte_text(available)} is available: draw "
             "fewer (--scenarios)"
         )
 

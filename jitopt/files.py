@@ -265,17 +265,26 @@ def _home() -> Path | None:
         return None
 
 
-def _is_plan_summary(path: Path) -> bool:
-    """True when ``path`` is a summary.json that jitopt wrote."""
+def jitopt_summary(text: str | None) -> dict | None:
+    """The summary.json ``text`` as a dict when jitopt wrote it, else None."""
     try:
-        summary = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return False
-    return (
+        summary = json.loads(text) if text else None
+    except ValueError:
+        return None
+    ours = (
         isinstance(summary, dict)
         and {"instance", "status", "solver"} <= set(summary)
         and summary.get("status") in ("optimal", "feasible", "infeasible", "no_solution")
     )
+    return summary if ours else None
+
+
+def _is_plan_summary(path: Path) -> bool:
+    """True when ``path`` is a summary.json that jitopt wrote."""
+    try:
+        return jitopt_summary(path.read_text(encoding="utf-8")) is not None
+    except (OSError, UnicodeDecodeError):
+        return False
 
 
 def _foreign(shown: Path, visible: list[str], kind: str) -> str:

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pyomo.environ as pyo
 
-from jitopt.files import OutputFolder
+from jitopt.files import OutputFolder, jitopt_summary
 from jitopt.instance import Instance
 from jitopt.scenarios import ScenarioSet
 from jitopt.schema import COST_COMPONENTS
@@ -101,8 +101,8 @@ class Plan:
     def _write(self, folder: OutputFolder) -> Path:
         if self.status.has_plan:
             return folder.commit(self.files())
-        earlier = _plan_summary(folder.read_text("summary.json"))
-        if earlier is None:
+        earlier = jitopt_summary(folder.read_text("summary.json"))
+        if earlier is None or earlier["status"] not in ("optimal", "feasible"):
             return folder.commit(self.files())
         earlier["stale"] = {
             "since": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -112,17 +112,6 @@ class Plan:
         }
         text = json.dumps(earlier, indent=2) + "\n"
         return folder.commit({"summary.json": text}, keep=folder.owned)
-
-
-def _plan_summary(text: str | None) -> dict | None:
-    """The summary of an earlier plan (status optimal or feasible), or None."""
-    try:
-        summary = json.loads(text) if text else None
-    except ValueError:
-        return None
-    if isinstance(summary, dict) and summary.get("status") in ("optimal", "feasible"):
-        return summary
-    return None
 
 
 def make_plan(

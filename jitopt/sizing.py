@@ -46,7 +46,7 @@ class Size:
         return (
             f"about {self.variables:,} variables, {self.constraints:,} constraints and "
             f"{self.nonzeros:,} nonzeros over {self.scenarios:,} scenario(s): about "
-            f"{_bytes(self.memory)} of memory and {self.build_seconds:,.0f} s to build"
+            f"{byte_text(self.memory)} of memory and {self.build_seconds:,.0f} s to build"
         )
 
 
@@ -104,13 +104,13 @@ def check_size(size: Size, *, force: bool = False, available: int | None = None)
     if force or available is None or size.memory <= available:
         return
     raise SizeError(
-        f"the model is too large for this machine: {size}, but only {_bytes(available)} is "
+        f"the model is too large for this machine: {size}, but only {byte_text(available)} is "
         "available. Use fewer scenarios (--scenarios, [scenarios] count), fewer periods or "
         "items, or a larger machine; --force tries anyway"
     )
 
 
-def _bytes(n: float) -> str:
+def byte_text(n: float) -> str:
     for unit in ("bytes", "KiB", "MiB", "GiB", "TiB", "PiB"):
         if n < 1024 or unit == "PiB":
             return f"{n:,.0f} {unit}" if unit == "bytes" else f"{n:,.1f} {unit}"

@@ -81,8 +81,9 @@ class Problem:
     model: pyo.ConcreteModel
     data: ModelData
     build_seconds: float = 0.0
-    built_constraints: int = 0  # as built: more (or fewer) means the user changed the model
-    size: dict | None = None  # variables, binaries, integers, constraints as built
+    # variables, binaries, integers, constraints as built (`jitopt.plan.model_size`): another
+    # constraint count at solve time means the user changed the model
+    size: dict | None = None
     notes: tuple[str, ...] = ()  # warnings found while building
     # Where `solve` is: "prepare" (handing the model to HiGHS), "search" (HiGHS runs: stopping
     # keeps the best plan so far), "finish" (the plan is extracted and checked).
@@ -119,7 +120,7 @@ class Problem:
         if mip_gap is None:
             mip_gap = DEFAULT_MIP_GAP if cfg.mip_gap is None else cfg.mip_gap
         if heuristic is None:
-            heuristic = _large(self.model)
+            heuristic = _large(self.model, self.size if not self._changed() else None)
         stop = stop if stop is not None else threading.Event()
         start = self._expected_value_plan if heuristic and len(self.scenarios) > 1 else None
         run = run_highs(
@@ -138,8 +139,9 @@ class Problem:
         run.build_seconds = self.build_seconds
         run.notes = list(self.notes)
         constraints = _constraints(self.model)
-        as_built = constraints == self.built_constraints and self._our_objective()
-        if constraints == self.built_constraints:
+        built = self._built_constraints()
+        as_built = constraints == built and self._our_objective()
+        if constraints == built:
             run.model_size = self.size
         if run.status == Status.INFEASIBLE:
             conflicts = explain_infeasible(self.instance, self.scenarios)
@@ -154,13 +156,21 @@ class Problem:
             return make_plan(self.instance, self.scenarios, None, None, run, self.model)
         orders, inventory = extract(self.model, self.data)
         plan = make_plan(self.instance, self.scenarios, orders, inventory, run, self.model)
-        if constraints >= self.built_constraints:
+        if constraints >= built:
             # Constraints the user added only restrict the plan further: it must still keep
             # every rule of the instance. Costs are HiGHS's to compare only for our objective.
             # (With the model as built, "ordering nothing is feasible" and its costs are ours to
             # assert; after the user's changes they are not.)
             verify(plan, run.objective if as_built else None)
         return plan
+
+    def _built_constraints(self) -> int:
+        if self.size is None:  # a Problem made by hand: take the model as it is
+            self.size = model_size(self.model)
+        return self.size["constraints"]
+
+    def _changed(self) -> bool:
+        return _constraints(self.model) != self._built_constraints()
 
     def _our_objective(self) -> bool:
         objectives = list(self.model.component_data_objects(pyo.Objective, active=True))
@@ -224,9 +234,13 @@ def verify(plan: Plan, solver_objective: float | None) -> None:
         )
 
 
-def _large(model) -> bool:
-    """Large enough for the heuristic to pay off (`HEURISTIC_MIN_INTEGERS`)."""
-    integers = sum(1 for v in model.component_data_objects(pyo.Var) if v.is_integer())
+def _large(model, size: dict | None = None) -> bool:
+    """Large enough for the heuristic to pay off (`HEURISTIC_MIN_INTEGERS`); ``size`` (from
+    `model_size`) saves counting the variables again."""
+    if size is not None:
+        integers = size["binaries"] + size["integers"]
+    else:
+        integers = sum(1 for v in model.component_data_objects(pyo.Var) if v.is_integer())
     return integers >= HEURISTIC_MIN_INTEGERS
 
 
@@ -260,7 +274,6 @@ def build(
         model,
         data,
         build_seconds=time.perf_counter() - start,
-        built_constraints=_constraints(model),
         size=model_size(model),
         notes=(*instance.warnings, *sc.notes, *undeliverable(instance, sc)),
     )
