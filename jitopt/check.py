@@ -109,6 +109,23 @@ def check_plan(
     return _check(instance, frames, CheckReport(), tol, cost_rtol)
 
 
+def check_orders(instance: Any, orders: pd.DataFrame, *, tol: float = 1e-6) -> list[str]:
+    """The ordering rules alone (offer, periods, arrival after T, MOQ, lot multiple, max order,
+    capacity, max share, max suppliers) for order lines ``supplier, item, period, quantity``;
+    ``arrival_period`` and ``unit_cost``, when absent, are those the instance gives the line.
+    Problems name the line of orders.csv (``line`` column if given, else row + 2)."""
+    o = orders.reset_index(drop=True).copy()
+    if "line" not in o.columns:
+        o["line"] = o.index + 2
+    if "unit_cost" not in o.columns:
+        o["unit_cost"] = np.nan  # then the price the instance gives the line
+    o = _annotate_orders(o, instance, tol)
+    o["unit_cost"] = o["unit_cost"].fillna(o["price"])
+    if "arrival_period" not in o.columns:
+        o["arrival_period"] = o["period"] + o["lead_time"].fillna(0).astype(int)
+    return _check_order_lines(o, instance.periods, tol) + _check_order_totals(o, instance, tol)
+
+
 def _check(instance: Any, frames: dict, report: CheckReport, tol: float, cost_rtol: float):
     problems, bad = report.problems, report.unreadable
     orders = _orders(frames["orders"], bad)
