@@ -11,7 +11,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-COMPONENTS = ("purchase", "ordering", "contract", "holding", "shortage", "expedite", "terminal")
+COMPONENTS = (
+    "purchase",
+    "ordering",
+    "contract",
+    "holding",
+    "shortage",
+    "expedite",
+    "terminal",
+    "salvage",
+)
 COST_RTOL = 1e-5  # the solver's own tolerances make costs agree only to about this
 
 _NAME_COLUMNS = {"scenario": str, "supplier": str, "item": str, "target": str}
@@ -661,6 +670,8 @@ def _scenario_costs(
     items = instance.items
 
     def per_item(column: str) -> np.ndarray:
+        if column not in items.columns:  # an optional column (salvage_value) an instance lacks
+            return np.zeros((1, len(items), 1))
         return items[column].fillna(0.0).to_numpy(float)[None, :, None]
 
     bought = per_scenario[per_scenario["delivered"]]
@@ -679,6 +690,7 @@ def _scenario_costs(
         costs["terminal"] = np.nansum(
             per_item("terminal_backlog_cost")[:, :, 0] * c.short[:, :, -1], axis=1
         )
+    costs["salvage"] = -np.nansum(per_item("salvage_value")[:, :, 0] * c.on_hand[:, :, -1], axis=1)
     costs["cost"] = costs[list(COMPONENTS)].sum(axis=1)
     return costs
 

@@ -99,6 +99,18 @@ class Instance:
         return pd.date_range(self.start, periods=self.periods, freq=self.freq)
 
 
+def _cheapest_prices(offers: pd.DataFrame | None, breaks: pd.DataFrame | None) -> pd.Series:
+    """The lowest unit cost of each item over its offers and their price breaks."""
+    if offers is None:
+        return pd.Series(dtype=float)
+    cheapest = offers.groupby("item")["unit_cost"].min()
+    if breaks is not None and len(breaks):
+        offered = breaks.merge(offers[["supplier", "item"]], on=["supplier", "item"])
+        cheapest = pd.concat([cheapest, offered.groupby("item")["unit_cost"].min()])
+        cheapest = cheapest.groupby(level=0).min()
+    return cheapest
+
+
 def read_instance(path: str | os.PathLike) -> Instance:
     """Read and validate an instance directory; raise `InstanceError` listing every problem."""
     if not isinstance(path, (str, os.PathLike)):
@@ -436,6 +448,7 @@ class Reader:
 
         if items is not None:
             self.check_items(items, raw["items"], offers)
+            self.check_salvage(cfg, items, raw["items"], offers, p["price_breaks"])
         if suppliers is not None and T is not None:
             self.check_lead_times(suppliers, raw["suppliers"], offers, T)
         if suppliers is not None:
@@ -492,6 +505,45 @@ class Reader:
                     pos,
                     "item",
                 )
+
+    def check_salvage(self, cfg, items, raw, offers, breaks) -> None:
+        """A salvage value (the credit for a unit left after period T) above what a unit costs
+        to buy, or above what it costs to hold it and leave a customer short instead, would make
+        buying to sell back, or short-changing customers to keep stock, pay (models/formulation.md,
+        "salvage")."""
+        cheapest = _cheapest_prices(offers, breaks)
+        lost = cfg["shortage"] == "lost"
+        for pos, row in enumerate(items.itertuples(index=False)):
+            value = row.salvage_value
+            if value is None or value <= 0 or row.item is None:
+                continue
+            if None in (row.holding_cost, row.shortage_cost):
+                continue
+            limits = [(cheapest.get(row.item, math.inf), "its cheapest unit cost")]
+            if not np.isnan(row.expedite_cost):
+                limits.append((row.expedite_cost, "its expedite_cost"))
+            if lost:
+                keep = row.holding_cost + row.shortage_cost
+                limits.append((keep, "holding_cost + shortage_cost (a lost sale to keep a unit)"))
+            else:
+                terminal = _or(row.terminal_backlog_cost, row.shortage_cost)
+                keep = row.holding_cost + row.shortage_cost + terminal
+                limits.append(
+                    (
+                        keep,
+                        "holding_cost + shortage_cost + terminal_backlog_cost (a unit kept "
+                        "while a customer waits)",
+                    )
+                )
+            for limit, what in limits:
+                if value > limit + 1e-9 * max(1.0, limit):
+                    self.add(
+                        TABLES["items"],
+                        f"salvage_value {value:g} is above {what}, {limit:g}",
+                        raw,
+                        pos,
+                        "salvage_value",
+                    )
 
     def check_lead_times(self, suppliers, raw, offers, T) -> None:
         """A lead time of T or more is legal (a supplier whose orders of earlier horizons are
@@ -555,13 +607,12 @@ class Reader:
         self.warn_unbuyable(cfg, items, offers, p["price_breaks"], usable, T)
 
     def warn_unbuyable(self, cfg, items, offers, breaks, usable, T) -> None:
-        """Items whose every unit costs more to buy than to leave unmet: no plan buys them."""
-        usable_offers = offers[offers["supplier"].isin(usable)]
-        cheapest = usable_offers.groupby("item")["unit_cost"].min()
-        if breaks is not None and len(breaks):
-            cheapest = pd.concat([cheapest, breaks.groupby("item")["unit_cost"].min()])
-            cheapest = cheapest.groupby(level=0).min()
+        """Items whose every unit costs more to buy than to leave unmet: no plan buys them; and
+        items for which leaving demand unmet at the end of the horizon is cheaper than buying."""
+        cheapest = _cheapest_prices(offers[offers["supplier"].isin(usable)], breaks)
         lost = cfg["shortage"] == "lost"
+        if not lost:
+            self.warn_cheap_terminal(items, cheapest)
         for row in items.itertuples(index=False):
             price = min(cheapest.get(row.item, math.inf), _or_inf(row.expedite_cost))
             if lost:
@@ -583,6 +634,20 @@ class Reader:
                     f"item {row.item!r}: leaving a unit unmet costs at most {unmet:g} ({how}), "
                     f"less than its cheapest price {price:g}: no plan buys it (raise its "
                     "shortage_cost if unmet demand should cost more)"
+                )
+
+    def warn_cheap_terminal(self, items, cheapest) -> None:
+        """Backlog left after period T costs terminal_backlog_cost: below the unit price, a plan
+        leaves the last periods' demand unmet rather than buy for it."""
+        for row in items.itertuples(index=False):
+            terminal = _or(row.terminal_backlog_cost, row.shortage_cost)
+            price = cheapest.get(row.item, math.inf)
+            if math.isfinite(price) and terminal < price:
+                self.warn(
+                    f"item {row.item!r}: terminal_backlog_cost {terminal:g} (the default is "
+                    f"shortage_cost) is below its cheapest unit cost {price:g}: a plan may leave "
+                    "demand of the last periods unmet at the end of the horizon rather than buy "
+                    "for it (raise terminal_backlog_cost to what an unmet unit really costs)"
                 )
 
     def check_offers(self, offers, raw, suppliers) -> None:

@@ -336,7 +336,9 @@ def scenario_costs(
         if inst.shortage == "backlog"
         else 0.0
     )
-    per = inv.groupby("scenario")[["holding", "shortage", "expedite", "terminal"]].sum()
+    inv["salvage"] = np.where(last, -inv["salvage_value"] * inv["on_hand"], 0.0)
+    operating = ["holding", "shortage", "expedite", "terminal", "salvage"]
+    per = inv.groupby("scenario")[operating].sum()
 
     rows = []
     for w, name in enumerate(sc.names):
@@ -347,7 +349,7 @@ def scenario_costs(
             "ordering": ordering,
             "contract": contract,
         }
-        row |= {c: float(per.at[name, c]) for c in ("holding", "shortage", "expedite", "terminal")}
+        row |= {c: float(per.at[name, c]) for c in operating}
         row["cost"] = sum(row[c] for c in COST_COMPONENTS)
         rows.append(row)
     frame = pd.DataFrame(rows)

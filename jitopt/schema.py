@@ -14,6 +14,7 @@ COST_COMPONENTS = (
     "shortage",
     "expedite",
     "terminal",
+    "salvage",  # a credit for stock left after period T: zero or negative
 )
 
 
@@ -121,6 +122,14 @@ TABLES: dict[str, Table] = {
                     **_cost,
                 ),
                 Column("volume", "float", "warehouse volume per unit", False, 1.0, low=0.0),
+                Column(
+                    "salvage_value",
+                    meaning="credit per unit on hand after period T; at most the item's "
+                    "cheapest unit cost [v]",
+                    required=False,
+                    default=0.0,
+                    **_cost,
+                ),
             ),
             key=("item",),
             meaning="the items (SKUs) to plan",

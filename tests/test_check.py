@@ -131,19 +131,28 @@ OUTAGE_ROWS = {
     ],
 }
 
-# purchase, ordering, contract, holding, shortage, expedite, terminal per scenario, by hand:
+# purchase, ordering, contract, holding, shortage, expedite, terminal, salvage per scenario, by hand:
 # ordering = (B, 1): 2 + line 1, (A, 3): 5; contract = B's 10; holding base = 0+13+8 (X) + 2*1 (Y).
 COSTS = {
     "backlog": {
-        "base": [70.0, 8, 10, 23, 0, 0, 0],
-        "outage": [20.0, 8, 10, 2, 150, 16, 200],
+        "base": [70.0, 8, 10, 23, 0, 0, 0, 0],
+        "outage": [20.0, 8, 10, 2, 150, 16, 200, 0],
     },
     "lost": {
-        "base": [70.0, 8, 10, 23, 0, 0, 0],
-        "outage": [20.0, 8, 10, 2, 100, 16, 0],
+        "base": [70.0, 8, 10, 23, 0, 0, 0, 0],
+        "outage": [20.0, 8, 10, 2, 100, 16, 0, 0],
     },
 }
-COMPONENTS = ["purchase", "ordering", "contract", "holding", "shortage", "expedite", "terminal"]
+COMPONENTS = [
+    "purchase",
+    "ordering",
+    "contract",
+    "holding",
+    "shortage",
+    "expedite",
+    "terminal",
+    "salvage",
+]
 
 SUMMARY = {
     # E[C] = 0.75 * 111 + 0.25 * 406; CVaR_0.9 = 406 (the worst scenario has p 0.25 > 0.1);
@@ -154,7 +163,7 @@ SUMMARY = {
         "worst_case_cost": 406.0,
         "cvar": 406.0,
         "fill_rate": 1 - 3.75 / 27,
-        "costs": [57.5, 8, 10, 17.75, 37.5, 4, 50],
+        "costs": [57.5, 8, 10, 17.75, 37.5, 4, 50, 0],
     },
     # E[C] = 0.75 * 111 + 0.25 * 156; fill = 1 - 0.25 * (5 + 5) / 27.
     "lost": {
@@ -163,7 +172,7 @@ SUMMARY = {
         "worst_case_cost": 156.0,
         "cvar": 156.0,
         "fill_rate": 1 - 2.5 / 27,
-        "costs": [57.5, 8, 10, 17.75, 25, 4, 0],
+        "costs": [57.5, 8, 10, 17.75, 25, 4, 0, 0],
     },
 }
 
@@ -303,7 +312,7 @@ def test_deterministic_plan_without_orders(tmp_path):
     ]
     columns = ["scenario", "item", "period", "on_hand", "backlog", "expedited", "arrived"]
     pd.DataFrame(rows, columns=columns).to_csv(tmp_path / "inventory.csv", index=False)
-    costs = dict(zip(COMPONENTS, [0.0, 0, 0, 2, 240, 0, 340], strict=True))
+    costs = dict(zip(COMPONENTS, [0.0, 0, 0, 2, 240, 0, 340, 0], strict=True))
     scenario = {"scenario": "only", "probability": 1.0, "cost": 582.0, **costs}
     pd.DataFrame([scenario]).to_csv(tmp_path / "scenarios.csv", index=False)
     summary = {

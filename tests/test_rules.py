@@ -667,3 +667,78 @@ def test_no_line_where_the_supplier_is_down_in_every_scenario():
     plan = problem.solve(mip_gap=1e-9)
     assert plan.objective == pytest.approx(36.0)
     assert orders(plan) == [("S", "A", 2, 8.0)]
+
+
+# -- salvage value (SPEC §8.1) ---------------------------------------------------------------------
+
+
+# T = 2; X demand [3, 0]; h = 1. A: c = 10, MOQ 5; B: c = 12, no MOQ.
+#   from A: 5 units in period 1 (MOQ), 2 left at the end of periods 1 and 2: 50 + 2 + 2 - 2 v
+#   from B: 3 units in period 1: 36.
+#   v = 6:  A = 42 > 36 => B, objective 36, salvage 0.
+#   v = 10: A = 34 < 36 => A, objective 34, salvage -20.
+@pytest.mark.parametrize(
+    "value, line, objective, salvage",
+    [(6.0, ("B", "X", 1, 3), 36.0, 0.0), (10.0, ("A", "X", 1, 5), 34.0, -20.0)],
+)
+def test_salvage_value_credits_stock_left_after_the_horizon(value, line, objective, salvage):
+    plan = solve(
+        {"X": [3, 0]},
+        items=[item("X", salvage_value=value)],
+        suppliers=[supplier("A"), supplier("B")],
+        offers=[offer("A", "X", 10.0, moq=5), offer("B", "X", 12.0)],
+    )
+    assert plan.objective == approx(objective)
+    assert orders(plan) == [line]
+    assert plan.summary["costs"]["salvage"] == approx(salvage)
+
+
+@pytest.mark.parametrize(
+    "columns, shortage, message",
+    [
+        (
+            {"salvage_value": 10.5},
+            "backlog",
+            "salvage_value 10.5 is above its cheapest unit cost, 10",
+        ),
+        (
+            {"salvage_value": 9.5, "expedite_cost": 9.0},
+            "backlog",
+            "salvage_value 9.5 is above its expedite_cost, 9",
+        ),
+        (
+            {"salvage_value": 5.0, "shortage_cost": 2.0},
+            "lost",
+            "salvage_value 5 is above holding_cost + shortage_cost",
+        ),
+        (
+            {"salvage_value": 5.0, "shortage_cost": 1.0, "terminal_backlog_cost": 2.0},
+            "backlog",
+            "salvage_value 5 is above holding_cost + shortage_cost + terminal_backlog_cost",
+        ),
+    ],
+)
+def test_salvage_value_that_would_pay_to_buy_is_refused(columns, shortage, message):
+    config, tables = frames(
+        {"X": [3, 0]},
+        items=[item("X", **columns)],
+        offers=[offer("A", "X", 10.0)],
+        shortage=shortage,
+    )
+    with pytest.raises(jitopt.InstanceError) as err:
+        jitopt.Instance.from_frames(config, **tables)
+    problems = [str(p) for p in err.value.problems]
+    assert len(problems) == 1
+    assert "column salvage_value" in problems[0]
+    assert message in problems[0]
+
+
+def test_terminal_backlog_cost_below_the_price_is_a_warning():
+    plan = solve(
+        {"X": [3, 0]},
+        items=[item("X", shortage_cost=5.0, terminal_backlog_cost=3.0)],
+        offers=[offer("A", "X", 10.0)],
+    )
+    warnings = [w for w in plan.summary["warnings"] if "terminal_backlog_cost 3" in w]
+    assert len(warnings) == 1
+    assert "below its cheapest unit cost 10" in warnings[0]

@@ -29,7 +29,8 @@ def line_purchase(m, data: ModelData, unit_cost: dict, line):
 
 
 def scenario_operating_cost(m, data: ModelData, w: int):
-    """Holding, shortage, spot and terminal costs of scenario w."""
+    """Holding, shortage, spot and terminal costs of scenario w, less the salvage value of the
+    stock left after period T."""
     items = data.inst.items
     h = items["holding_cost"].to_dict()
     b = items["shortage_cost"].to_dict()
@@ -44,6 +45,8 @@ def scenario_operating_cost(m, data: ModelData, w: int):
     else:
         cost += sum(b[k[1]] * m.lost[k] for k in keys if k in m.LOST_KEYS and b[k[1]] > 0)
     cost += sum(e[k[1]] * m.spot[k] for k in keys if k in m.SPOT_KEYS)
+    salvage = items["salvage_value"].to_dict()
+    cost -= sum(salvage[i] * m.inv[w, i, T] for i in items.index if salvage[i] > 0)
     return cost
 
 
@@ -51,7 +54,7 @@ def add_objective(m: pyo.ConcreteModel, data: ModelData) -> None:
     r"""Total cost: expected cost, or (1-lambda) E[C] + lambda CVaR_alpha(C) (Rockafellar-Uryasev).
 
     .. math:: E[C] = F + \sum_{s,i,t} P[a_{s,t}]\,\mathrm{purchase}(x_{s,i,t})
-                 + \sum_w \pi_w \sum_{i,t} (h_i I + b_i B + e_i E) + \sum_w \pi_w \sum_i \beta_i B_{w,i,T}
+                 + \sum_w \pi_w \sum_{i,t} (h_i I + b_i B + e_i E) + \sum_w \pi_w \sum_i (\beta_i B_{w,i,T} - v_i I_{w,i,T})
 
     The purchase term uses the probability that the supplier can ship in the order period, so the
     expected-cost model needs no per-scenario copy of the first-stage costs.
