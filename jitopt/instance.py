@@ -528,13 +528,8 @@ class Reader:
             else:
                 terminal = _or(row.terminal_backlog_cost, row.shortage_cost)
                 keep = row.holding_cost + row.shortage_cost + terminal
-                limits.append(
-                    (
-                        keep,
-                        "holding_cost + shortage_cost + terminal_backlog_cost (a unit kept "
-                        "while a customer waits)",
-                    )
-                )
+                what = "holding_cost + shortage_cost + terminal_backlog_cost (a unit kept "
+                limits.append((keep, what + "while a customer waits)"))
             for limit, what in limits:
                 if value > limit + 1e-9 * max(1.0, limit):
                     self.add(
