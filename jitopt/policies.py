@@ -205,7 +205,7 @@ class _Book:
         room = min(o.max_order, current + self.capacity[s] - self.used.get((s, period), 0.0))
         f = self.max_share[s]
         if f < 1:  # (units[s] + x) <= f * (total + x): the share stays within max_share
-            pass
+            room = min(room, current + max(0.0, f * self.total - self.units.get(s, 0.0)) / (1 - f))
         return room
 
     def fill(self, t: int, need: float, offers: list[_Offer], lines: dict[_Offer, float]) -> float:
