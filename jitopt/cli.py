@@ -520,3 +520,7 @@ def build_cmd(
 
 if __name__ == "__main__":  # python -m jitopt.cli
     main()
+
+
+# The evaluation commands (plan, simulate) live in their own module, registered on `main`.
+from jitopt import cli_evaluate  # noqa: F401

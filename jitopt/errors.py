@@ -35,13 +35,14 @@ class InstanceError(ValueError):
     the message (`report`) lists at most `LISTED_PER_PLACE` of each file and column and counts
     the rest."""
 
-    def __init__(self, problems: list[Problem]):
+    def __init__(self, problems: list[Problem], subject: str = "instance"):
         self.problems = list(problems)
+        self.subject = subject  # what is invalid: "instance", "plan", "replay scenarios", ...
         super().__init__(self.report())
 
     def report(self) -> str:
         n = len(self.problems)
-        head = f"invalid instance: {n:,} problem{'s' if n != 1 else ''} found"
+        head = f"invalid {self.subject}: {n:,} problem{'s' if n != 1 else ''} found"
         return "\n".join([head] + [f"  - {line}" for line in capped(self.problems)])
 
 

@@ -3,8 +3,9 @@
 The rules (README, "What jitopt guarantees about your files"):
 
 - A command writes a folder only if it is new, empty (hidden files aside) or one of its own kind
-  that jitopt wrote: a *plan* folder (its ``summary.json`` is jitopt's) or an *instance* folder
-  (``instance.toml`` and the instance tables). Anything else is refused before any work is done,
+  that jitopt wrote: a *plan* folder (its ``summary.json`` is jitopt's), an *instance* folder
+  (``instance.toml`` and the instance tables), a *simulation* or *comparison* folder (its
+  ``simulation.json`` / ``comparison.json`` starts with ``"jitopt": kind``). Anything else is refused before any work is done,
   as are ``/``, the home folder and, for plans, instance folders.
 - Files in a jitopt folder that jitopt did not write (notes, subfolders) are carried over into
   every new set, never deleted.
@@ -44,7 +45,23 @@ from jitopt.schema import TABLES
 
 PLAN_FILES = ("orders.csv", "inventory.csv", "scenarios.csv", "outages.csv", "summary.json")
 INSTANCE_FILES = ("instance.toml", *(table.file for table in TABLES.values()))
-KINDS = {"plan": PLAN_FILES, "instance": INSTANCE_FILES}
+SIMULATION_FILES = ("simulation.csv", "simulation.json", "scenarios.csv", "outages.csv")
+COMPARISON_FILES = (
+    "comparison.csv",
+    "comparison.json",
+    "frontier.png",
+    "scenarios.csv",
+    "outages.csv",
+    "plans",
+)
+KINDS = {
+    "plan": PLAN_FILES,
+    "instance": INSTANCE_FILES,
+    "simulation": SIMULATION_FILES,
+    "comparison": COMPARISON_FILES,
+}
+# Kinds whose folder is recognised by a JSON file with "jitopt": kind (see `marker`).
+MARKED = {"simulation": "simulation.json", "comparison": "comparison.json"}
 _STAGING = ".jitopt-new-"
 _SHOWN = 5  # foreign names listed in a refusal
 
@@ -52,7 +69,7 @@ _SHOWN = 5  # foreign names listed in a refusal
 class OutputFolder:
     """A folder one command run writes: checked and locked by `claim`, replaced by `commit`.
 
-    ``kind`` is ``"plan"`` or ``"instance"``. ``overwrite`` (instances only: ``--overwrite``)
+    ``kind`` is ``"plan"``, ``"instance"``, ``"simulation"`` or ``"comparison"``. ``overwrite`` (instances only: ``--overwrite``)
     allows replacing an existing instance folder. ``instance_dir``: the instance a plan is solved
     from, which the plan folder may not be. Use as a context manager::
 
@@ -128,7 +145,10 @@ class OutputFolder:
             return
         shown = self.given
         own = KINDS[self.kind]
-        if self.kind == "plan":
+        if self.kind in MARKED:
+            if not _is_marked(self.path / MARKED[self.kind], self.kind):
+                raise OutputError(_foreign(shown, visible, self.kind))
+        elif self.kind == "plan":
             if "instance.toml" in names:
                 raise OutputError(
                     f"{shown} is an instance folder (it has instance.toml): write the plan to "
@@ -277,6 +297,20 @@ def jitopt_summary(text: str | None) -> dict | None:
         and summary.get("status") in ("optimal", "feasible", "infeasible", "no_solution")
     )
     return summary if ours else None
+
+
+def marker(kind: str) -> dict:
+    """The first entry of a simulation.json or comparison.json: how jitopt recognises a folder it
+    wrote."""
+    return {"jitopt": kind}
+
+
+def _is_marked(path: Path, kind: str) -> bool:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError):
+        return False
+    return isinstance(data, dict) and data.get("jitopt") == kind
 
 
 def _is_plan_summary(path: Path) -> bool:

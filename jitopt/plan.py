@@ -14,11 +14,11 @@ import pyomo.environ as pyo
 
 from jitopt.files import OutputFolder, jitopt_summary
 from jitopt.instance import Instance
+from jitopt.metrics import cvar, scenario_table, summarize, value_at_risk  # noqa: F401 (API)
+from jitopt.recourse import Lines, recourse
 from jitopt.scenarios import ScenarioSet
 from jitopt.schema import COST_COMPONENTS
 
-# Units short below which a period does not count as a stockout (solver tolerance).
-STOCKOUT_UNITS = 1e-6
 LARGE_GAP = 0.10  # a "feasible" plan this far from its bound gets a warning
 SHARE_DIGITS = 12  # shares are rounded: 1.0, not 1.0000000000000002
 
@@ -51,6 +51,7 @@ class SolverRun:
     notes: list[str] = field(default_factory=list)  # warnings about the instance and options
     conflicts: list[str] | None = None  # why an infeasible instance is infeasible
     model_size: dict | None = None  # counted when the model was built (else from ``model``)
+    policy: str | None = None  # the rule that made the plan (jitopt plan), when no solver did
 
 
 @dataclass(eq=False)
@@ -152,32 +153,26 @@ def make_plan(
 
     orders = price_orders(inst, orders)
     inventory = add_arrivals(inst, sc, orders, inventory)
-    costs = scenario_costs(inst, sc, orders, inventory)
-    expected = {c: float(np.dot(costs["probability"], costs[c])) for c in COST_COMPONENTS}
-    cost_values, prob = costs["cost"].to_numpy(), costs["probability"].to_numpy()
-    expected_cost = float(np.dot(prob, cost_values))
-    cvar_value = cvar(cost_values, prob, inst.risk.alpha)
-    objective = expected_cost
+    table = plan_scenario_table(inst, sc, orders, inventory)
+    metrics = summarize(table, inst.risk.alpha)
+    objective = metrics["expected_cost"]
     if inst.risk.measure == "cvar":
-        objective = (1 - inst.risk.weight) * expected_cost + inst.risk.weight * cvar_value
+        objective = (1 - inst.risk.weight) * objective + inst.risk.weight * metrics["cvar"]
     bound = run.bound
     gap = None if bound is None else _gap(objective, bound)
     summary.update(
         objective=objective,
         bound=bound,
         gap=gap,
-        expected_cost=expected_cost,
-        cvar=cvar_value,
-        var=value_at_risk(cost_values, prob, inst.risk.alpha),
-        alpha=inst.risk.alpha,
+        **metrics,
         risk={"measure": inst.risk.measure, "weight": inst.risk.weight, "alpha": inst.risk.alpha},
-        worst_case_cost=float(cost_values.max()),
-        costs=expected,
-        **shortage_metrics(inst, sc, inventory),
         suppliers_used=sorted(orders["supplier"].unique().tolist()),
         **unit_shares(inst, orders),
     )
-    if run.status == Status.FEASIBLE and (gap is None or gap > LARGE_GAP):
+    costs = table[["scenario", "probability", "cost", *COST_COMPONENTS]]
+    if run.policy is not None:
+        summary["policy"] = run.policy
+    if run.status == Status.FEASIBLE and run.policy is None and (gap is None or gap > LARGE_GAP):
         advice = (
             "the search was stopped early; solve again without stopping it before acting on it"
             if run.interrupted
@@ -220,6 +215,28 @@ def make_plan(
         outages=sc.outages,
         model=model,
     )
+
+
+def evaluate_orders(inst: Instance, sc: ScenarioSet, orders: pd.DataFrame, run: SolverRun) -> Plan:
+    """The plan of fixed ``orders`` (supplier, item, period, quantity) on the scenarios ``sc``:
+    the second stage solved exactly per scenario (`jitopt.recourse`), in the format of a solved
+    plan (a policy's plan, `jitopt plan`)."""
+    orders = price_orders(inst, orders[["supplier", "item", "period", "quantity"]])
+    lead = inst.suppliers["lead_time"]
+    orders.insert(3, "arrival_period", orders["period"] + orders["supplier"].map(lead).astype(int))
+    outcome = recourse(inst, Lines.from_orders(inst, orders), sc.available, sc.demand)
+    W, n_items, T = sc.demand.shape
+    inventory = pd.DataFrame(
+        {
+            "scenario": np.repeat(np.asarray(sc.names, dtype=object), n_items * T),
+            "item": np.tile(np.repeat(inst.items.index.to_numpy(dtype=object), T), W),
+            "period": np.tile(np.arange(1, T + 1), W * n_items),
+            "on_hand": outcome.on_hand.ravel(),
+            "backlog" if inst.shortage == "backlog" else "lost": outcome.short.ravel(),
+            "expedited": outcome.expedited.ravel(),
+        }
+    )
+    return make_plan(inst, sc, orders, inventory, run)
 
 
 def _gap(objective: float, bound: float) -> float:
@@ -305,91 +322,35 @@ def add_arrivals(
     return inventory
 
 
-def scenario_costs(
+def plan_scenario_table(
     inst: Instance, sc: ScenarioSet, orders: pd.DataFrame, inventory: pd.DataFrame
 ) -> pd.DataFrame:
-    """Cost of each scenario by component (SPEC §3), from the plan tables."""
-    sup = inst.suppliers
-    ordering = (
-        float(
-            sup.loc[orders.drop_duplicates(["supplier", "period"])["supplier"], "order_cost"].sum()
-            + inst.offers.loc[list(zip(orders["supplier"], orders["item"])), "line_cost"].sum()
-        )
-        if len(orders)
-        else 0.0
-    )
-    contract = (
-        float(sup.loc[orders["supplier"].unique(), "contract_cost"].sum()) if len(orders) else 0.0
-    )
-    value = (orders["quantity"] * orders["unit_cost"]).to_numpy()
-    mask = delivered_mask(inst, sc, orders)
-
-    items = inst.items
-    inv = inventory.join(items, on="item")
-    short_col = "backlog" if inst.shortage == "backlog" else "lost"
-    inv["holding"] = inv["holding_cost"] * inv["on_hand"]
-    inv["shortage"] = inv["shortage_cost"] * inv[short_col]
-    inv["expedite"] = inv["expedite_cost"].fillna(0.0) * inv["expedited"]
-    last = inv["period"] == inst.periods
-    inv["terminal"] = (
-        np.where(last, inv["terminal_backlog_cost"] * inv[short_col], 0.0)
-        if inst.shortage == "backlog"
-        else 0.0
-    )
-    inv["salvage"] = np.where(last, -inv["salvage_value"] * inv["on_hand"], 0.0)
-    operating = ["holding", "shortage", "expedite", "terminal", "salvage"]
-    per = inv.groupby("scenario")[operating].sum()
-
-    rows = []
-    for w, name in enumerate(sc.names):
-        row = {
-            "scenario": name,
-            "probability": float(sc.probability[w]),
-            "purchase": float(value[mask[w]].sum()),
-            "ordering": ordering,
-            "contract": contract,
-        }
-        row |= {c: float(per.at[name, c]) for c in operating}
-        row["cost"] = sum(row[c] for c in COST_COMPONENTS)
-        rows.append(row)
-    frame = pd.DataFrame(rows)
-    return frame[["scenario", "probability", "cost", *COST_COMPONENTS]]
-
-
-def cvar(costs: np.ndarray, prob: np.ndarray, alpha: float) -> float:
-    """CVaR_alpha of a discrete cost distribution (Rockafellar-Uryasev); the minimising eta is one
-    of the scenario costs."""
-    excess = np.maximum(costs[None, :] - costs[:, None], 0.0) @ prob
-    return float(np.min(costs + excess / (1 - alpha)))
-
-
-def value_at_risk(costs: np.ndarray, prob: np.ndarray, alpha: float) -> float:
-    """VaR_alpha: the smallest cost c with P[C <= c] >= alpha."""
-    order = np.argsort(costs, kind="stable")
-    reached = np.cumsum(prob[order]) >= alpha - 1e-12
-    return float(costs[order][np.argmax(reached)])
-
-
-def shortage_metrics(inst: Instance, sc: ScenarioSet, inventory: pd.DataFrame) -> dict:
-    """Fill rate, 1 - E[sum short] / E[sum d], and the probability of a scenario in which some
-    demand is not met in its own period; short = min(d, backlog) (older backlog served first) or
-    lost."""
+    """`jitopt.metrics.scenario_table` of the plan's own tables (priced orders, inventory with
+    arrivals)."""
     items = {i: k for k, i in enumerate(inst.items.index)}
     w = inventory["scenario"].map({n: k for k, n in enumerate(sc.names)}).to_numpy(int)
     i = inventory["item"].map(items).to_numpy(int)
     t = inventory["period"].to_numpy(int) - 1
-    d = sc.demand[w, i, t]
-    short = np.minimum(d, inventory["backlog"]) if inst.shortage == "backlog" else inventory["lost"]
-    short = np.asarray(short, dtype=float)
-    p = np.asarray(sc.probability, dtype=float)[w]
-    total = float(np.dot(p, d))
-    hit = set(inventory.loc[short > STOCKOUT_UNITS, "scenario"])
-    return {
-        "fill_rate": 1.0 if total <= 0 else float(1 - np.dot(p, short) / total),
-        "stockout_probability": float(
-            sum(q for name, q in zip(sc.names, sc.probability) if name in hit)
-        ),
-    }
+
+    def cube(column: str) -> np.ndarray:
+        values = np.zeros(sc.demand.shape)
+        values[w, i, t] = inventory[column].to_numpy(float)
+        return values
+
+    lines = Lines.from_orders(inst, orders)
+    value = (orders["quantity"] * orders["unit_cost"]).to_numpy(float)
+    return scenario_table(
+        inst,
+        sc.names,
+        sc.probability,
+        purchase=delivered_mask(inst, sc, orders) @ value,
+        ordering=lines.ordering,
+        contract=lines.contract,
+        on_hand=cube("on_hand"),
+        short=cube("backlog" if inst.shortage == "backlog" else "lost"),
+        expedited=cube("expedited"),
+        demand=sc.demand,
+    )
 
 
 def unit_shares(inst: Instance, orders: pd.DataFrame) -> dict:

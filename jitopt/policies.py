@@ -22,8 +22,10 @@ from __future__ import annotations
 import math
 import numbers
 import re
+import time
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -31,7 +33,10 @@ import pandas as pd
 from jitopt.instance import Instance
 from jitopt.scenarios import make_scenarios
 
-__all__ = ["Policy", "PolicyOrders", "parse_policy", "policy_orders"]
+if TYPE_CHECKING:
+    from jitopt.plan import Plan
+
+__all__ = ["Policy", "PolicyOrders", "parse_policy", "policy_orders", "policy_plan"]
 
 USAGE = "jit, jic:cover=K, dual:share=F[,cover=K] or optimized[:risk=L]"
 # kind: (required parameters, optional parameters)
@@ -337,3 +342,35 @@ def _ranges(periods: list[int]) -> str:
         else:
             runs.append([t, t])
     return ", ".join(str(a) if a == b else f"{a}-{b}" for a, b in runs)
+
+
+def policy_plan(inst: Instance, policy: Policy | str, **solve_options) -> Plan:
+    """The plan of ``policy`` on ``inst``, in the format of a solved plan (SPEC §8.2): for a rule
+    (jit, jic, dual) its orders with the second stage on the instance's own scenarios (status
+    "feasible", no bound, ``policy`` in the summary, the rule's notes among its warnings); for
+    ``optimized`` the plan of `jitopt.solve` (``solve_options``: time_limit, mip_gap, threads,
+    stop, ...) with the policy's risk weight."""
+    from jitopt.plan import SolverRun, Status, evaluate_orders
+
+    policy = parse_policy(policy) if isinstance(policy, str) else policy
+    if policy.kind == "optimized":
+        from jitopt.solver import solve
+
+        target = inst if policy.risk is None else inst.with_risk(weight=policy.risk)
+        plan = solve(target, **solve_options)
+        plan.summary["policy"] = policy.name
+        return plan
+    began = time.perf_counter()
+    made = policy_orders(inst, policy)
+    run = SolverRun(
+        status=Status.FEASIBLE,
+        objective=None,
+        bound=None,
+        seconds=time.perf_counter() - began,
+        solver=f"policy {policy.name}",
+        time_limit=0.0,
+        mip_gap=0.0,
+        notes=[*inst.warnings, *made.notes],
+        policy=policy.name,
+    )
+    return evaluate_orders(inst, make_scenarios(inst), made.orders, run)

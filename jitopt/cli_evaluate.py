@@ -1,0 +1,250 @@
+"""The evaluation commands of the command line (SPEC §8): `jitopt plan` (a policy's plan) and
+`jitopt simulate` (a plan judged on scenarios). Registered on `jitopt.cli.main`."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from jitopt.cli import (
+    _echo_warnings,
+    _Exit,
+    _exit_code,
+    _Finite,
+    _run,
+    _signals,
+    main,
+)
+from jitopt.schema import MAX_SEED, MAX_TIME_LIMIT
+
+
+def _policy(ctx, param, value):
+    """--policy, parsed at once: a malformed one is a usage error (exit 2)."""
+    if value is None:
+        return None
+    from jitopt.policies import parse_policy
+
+    try:
+        return parse_policy(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+@main.command("plan")
+@click.argument("instance_dir", type=click.Path(file_okay=False, path_type=Path))
+@click.option(
+    "--policy",
+    required=True,
+    callback=_policy,
+    help="jit | jic:cover=K | dual:share=F[,cover=K] | optimized[:risk=L] (SPEC §8.2).",
+)
+@click.option(
+    "-o",
+    "--out",
+    "out_dir",
+    type=click.Path(path_type=Path),
+    help="Folder for the plan (the files of `jitopt solve`) [default: INSTANCE_DIR/plan-POLICY].",
+)
+@click.option(
+    "--time-limit",
+    type=_Finite(min=0, max=MAX_TIME_LIMIT, min_open=True),
+    help="Seconds for `optimized` [instance.toml, else 60].",
+)
+@click.option("--mip-gap", type=_Finite(min=0, max=1), help="Relative gap for `optimized`.")
+@click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
+@click.option("--debug", is_flag=True, help="Show tracebacks.")
+def plan_cmd(instance_dir, policy, out_dir, time_limit, mip_gap, quiet, debug):
+    """Make the plan of a purchasing policy and write it as `jitopt solve` writes a plan.
+
+    jit orders each period's expected demand from the cheapest offer, lead time ahead; jic adds
+    K periods of mean demand as safety stock; dual gives a share F to the cheapest offer in
+    another region; optimized is `jitopt solve` (risk weight L). Every plan respects the
+    ordering rules. Exit codes as `jitopt solve`.
+    """
+
+    def action():
+        import threading
+
+        from jitopt.files import OutputFolder
+
+        name = policy.name.replace(":", "-").replace(",", "-").replace("=", "")
+        out = out_dir or Path(instance_dir) / f"plan-{name}"
+        with OutputFolder(out, "plan", instance_dir=instance_dir) as folder:
+            _make(folder, threading.Event())
+
+    def _make(folder, stop):
+        from jitopt.instance import read_instance
+        from jitopt.policies import policy_plan
+        from jitopt.report import report
+
+        inst = read_instance(instance_dir)
+        _signals.stop = stop
+        options = {}
+        if policy.kind == "optimized":
+            options = {"time_limit": time_limit, "mip_gap": mip_gap, "stop": stop}
+        plan = policy_plan(inst, policy, **options)
+        if not plan.status.has_plan and plan.summary.get("interrupted"):
+            raise KeyboardInterrupt
+        plan.write(folder)
+        if not quiet:
+            click.echo(report(plan, folder.given))
+        raise _Exit(_exit_code(plan.status))
+
+    _run(debug, action, "interrupted before a plan was made: nothing written")
+
+
+@main.command()
+@click.argument("instance_dir", type=click.Path(file_okay=False, path_type=Path))
+@click.option(
+    "--plan",
+    "plan_path",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="A plan folder (its orders.csv) or an orders CSV file: supplier, item, period, quantity.",
+)
+@click.option(
+    "-o",
+    "--out",
+    "out_dir",
+    type=click.Path(path_type=Path),
+    help="Folder for simulation.csv, simulation.json, scenarios.csv, outages.csv "
+    "[default: PLAN/simulation].",
+)
+@click.option(
+    "--scenarios",
+    "count",
+    type=click.IntRange(min=1, max=100_000_000),
+    help="Scenarios to sample [1000].",
+)
+@click.option(
+    "--seed",
+    type=click.IntRange(0, MAX_SEED),
+    help="Seed for sampling [the instance's seed + 1: out of sample].",
+)
+@click.option(
+    "--replay",
+    "replay_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Evaluate on the scenarios of this folder (scenarios.csv, outages.csv, demand.csv), "
+    "e.g. a solve's own output.",
+)
+@click.option(
+    "--outage",
+    "outages",
+    multiple=True,
+    help="TARGET:START-END, repeatable: one stress scenario with these outages (a supplier or "
+    "region, periods inclusive) and the expected demand.",
+)
+@click.option(
+    "--alpha",
+    type=_Finite(0, 1, min_open=True, max_open=True),
+    help="VaR and CVaR level [instance.toml [risk], else 0.9].",
+)
+@click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
+@click.option("--debug", is_flag=True, help="Show tracebacks.")
+def simulate(
+    instance_dir, plan_path, out_dir, count, seed, replay_dir, outages, alpha, quiet, debug
+):
+    """Judge a fixed plan on scenarios: sampled out of sample (default), replayed, or a stress
+    scenario. Each scenario's stock, shortage and spot buys are the model's second stage, solved
+    exactly. Exit codes: 0 written, 2 invalid plan, instance or options, 1 anything else.
+    """
+
+    def action():
+        from jitopt.files import OutputFolder
+
+        plan = Path(plan_path)
+        out = out_dir or (plan / "simulation" if plan.is_dir() else plan.parent / "simulation")
+        with OutputFolder(out, "simulation") as folder:
+            _simulate(folder)
+
+    def _simulate(folder):
+        from jitopt.instance import read_instance
+        from jitopt.simulate import simulate as run
+
+        inst = read_instance(instance_dir)
+        with _progress(quiet, "scenarios") as progress:
+            result = run(
+                inst,
+                plan_path,
+                scenarios=count,
+                seed=seed,
+                replay_dir=replay_dir,
+                outages=list(outages),
+                alpha=alpha,
+                progress=progress,
+            )
+        _echo_warnings([*inst.warnings, *result.warnings], quiet)
+        folder.commit(result.files())
+        if not quiet:
+            click.echo(simulation_report(result.summary, folder.given))
+
+    _run(debug, action)
+
+
+class _progress:
+    """A rich progress bar on stderr when it is a terminal (and not --quiet); the callback
+    ``progress(done, total)``, or None."""
+
+    def __init__(self, quiet: bool, what: str):
+        self.bar = None
+        if not quiet and sys.stderr.isatty():
+            from rich.progress import BarColumn, Progress, TimeRemainingColumn
+
+            self.bar = Progress(
+                "{task.description}",
+                BarColumn(),
+                "{task.completed:,}/{task.total:,}",
+                TimeRemainingColumn(),
+                transient=True,
+                console=_stderr_console(),
+            )
+            self.what = what
+            self.task = None
+
+    def __enter__(self):
+        if self.bar is None:
+            return None
+        self.bar.start()
+
+        def update(done: int, total: int) -> None:
+            if self.task is None:
+                self.task = self.bar.add_task(self.what, total=total)
+            self.bar.update(self.task, completed=done)
+
+        return update
+
+    def __exit__(self, *exc) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+
+
+def _stderr_console():
+    from rich.console import Console
+
+    return Console(stderr=True)
+
+
+def simulation_report(s: dict, out: Path) -> str:
+    """What `jitopt simulate` prints: the metrics, where it wrote."""
+    from jitopt.names import shown
+
+    head = f"{shown(s['instance'])}: plan judged on {s['scenarios']:,} {s['source']} scenarios" + (
+        f" (seed {s['seed']})" if s.get("seed") is not None else ""
+    )
+    rows = [
+        ("expected cost", f"{s['expected_cost']:,.2f} ± {s['std_error']:,.2f}"),
+        (f"CVaR {s['alpha']:.0%}", f"{s['cvar']:,.2f}"),
+        (f"VaR {s['alpha']:.0%}", f"{s['var']:,.2f}"),
+        ("worst case", f"{s['worst_case_cost']:,.2f}"),
+        ("fill rate", f"{s['fill_rate']:.2%}"),
+        ("P(any stockout)", f"{s['stockout_probability']:.1%}"),
+        ("mean stock value", f"{s['mean_on_hand_value']:,.2f}"),
+    ]
+    rows += [(f"  {k}", f"{v:,.2f}") for k, v in s["costs"].items() if v]
+    width = max(len(k) for k, _ in rows)
+    lines = [head, *(f"  {k:<{width}}  {v}" for k, v in rows)]
+    lines.append(f"written to {shown(out)}/ ({s['seconds']:.1f} s)")
+    return "\n".join(lines)

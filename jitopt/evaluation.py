@@ -1,0 +1,373 @@
+"""Scenarios to judge a plan on (SPEC §8.1): sampled out of sample, replayed from a folder, or one
+stress scenario; produced in chunks, so that any number of scenarios fits in bounded memory."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from jitopt.errors import InstanceError, Problem
+from jitopt.instance import Instance, Reader, read_tables
+from jitopt.scenarios import availability, demand_array, make_scenarios
+from jitopt.schema import MAX_SEED, TABLES
+
+REPLAY_TABLES = ("scenarios", "outages", "demand")
+SERIES_COLUMN = "demand_series"  # scenarios.csv of a simulation: the instance's series used
+
+
+@dataclass
+class Chunk:
+    """Consecutive scenarios: names, probabilities, availability (w, s, t), demand (w, i, t),
+    their outages (rows of outages.csv) and, when the instance has several demand series, the
+    series each scenario uses."""
+
+    names: list[str]
+    probability: np.ndarray
+    available: np.ndarray
+    demand: np.ndarray
+    outages: pd.DataFrame
+    series: list[str] | None = None
+
+    def scenarios_frame(self) -> pd.DataFrame:
+        frame = pd.DataFrame({"scenario": self.names, "probability": self.probability})
+        if self.series is not None:
+            frame[SERIES_COLUMN] = self.series
+        return frame
+
+
+class Source:
+    """Where the scenarios come from; `chunks` yields them in order."""
+
+    kind: str  # "sampled", "replay", "stress"
+    count: int
+    seed: int | None = None
+
+    def chunks(self, size: int) -> Iterator[Chunk]:
+        raise NotImplementedError
+
+
+# -- sampled -----------------------------------------------------------------------------------
+
+
+class Sampled(Source):
+    """``count`` equally likely scenarios: disruptions drawn exactly as SPEC §2 "Sampled" from the
+    instance's disruption_prob (even when it lists explicit scenarios), and each scenario's demand
+    one of the instance's demand series, drawn with the series' probabilities (independently of
+    the disruptions). Two generators spawned from ``seed`` (one for disruptions, one for demand)
+    consume their streams scenario by scenario, so the chunk size does not change the result."""
+
+    kind = "sampled"
+
+    def __init__(self, inst: Instance, count: int, seed: int | None = None):
+        if isinstance(count, bool) or not isinstance(count, (int, np.integer)) or count < 1:
+            raise ValueError(f"the scenario count must be a whole number >= 1, got {count!r}")
+        if seed is None:
+            seed = (inst.sampling.seed + 1) % (MAX_SEED + 1)  # out of sample by default
+        if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+            raise ValueError(f"the seed must be a whole number >= 0, got {seed!r}")  # noqa: TRY004
+        if not 0 <= seed <= MAX_SEED:
+            raise ValueError(f"the seed must be in 0..{MAX_SEED}, got {seed}")
+        self.inst, self.count, self.seed = inst, int(count), int(seed)
+        self.targets = disruption_targets(inst)
+        self.series_names, self.series_prob, self.series = demand_series(inst)
+
+    def chunks(self, size: int) -> Iterator[Chunk]:
+        disruptions, demands = (
+            np.random.default_rng(s) for s in np.random.SeedSequence(self.seed).spawn(2)
+        )
+        names, prob, length, covers = self.targets
+        T = self.inst.periods
+        for lo in range(0, self.count, size):
+            n = min(size, self.count - lo)
+            chunk_names = [f"s{k + 1}" for k in range(lo, lo + n)]
+            down = sample_disruptions(disruptions, n, T, prob, length)
+            if len(names):
+                blocked = np.einsum("wkt,ks->wst", down.astype(np.int32), covers) > 0
+            else:
+                blocked = np.zeros((n, len(self.inst.suppliers), T), dtype=bool)
+            series = None
+            if len(self.series_names) > 1:
+                pick = demands.choice(len(self.series_names), size=n, p=self.series_prob)
+                demand = self.series[pick]
+                series = [self.series_names[k] for k in pick]
+            else:
+                demand = np.broadcast_to(self.series[0], (n, *self.series.shape[1:]))
+            yield Chunk(
+                names=chunk_names,
+                probability=np.full(n, 1.0 / self.count),
+                available=~blocked,
+                demand=demand,
+                outages=outage_rows(down, chunk_names, names),
+                series=series,
+            )
+
+
+def disruption_targets(inst: Instance):
+    """Regions (regions.csv) then suppliers with a disruption_prob > 0: names, probabilities,
+    lengths, and covers[k, s] (target k stops supplier s)."""
+    sup = inst.suppliers
+    names, prob, length, covers = [], [], [], []
+    for r, p, n in zip(
+        inst.regions.index, inst.regions["disruption_prob"], inst.regions["disruption_length"]
+    ):
+        if p > 0:
+            names.append(str(r))
+            prob.append(float(p))
+            length.append(int(n))
+            covers.append((sup["region"] == r).to_numpy())
+    for s, p, n in zip(sup.index, sup["disruption_prob"], sup["disruption_length"]):
+        if p > 0:
+            names.append(str(s))
+            prob.append(float(p))
+            length.append(int(n))
+            covers.append(sup.index == s)
+    covers_array = np.array(covers, dtype=np.int32).reshape(len(names), len(sup))
+    return names, np.array(prob), np.array(length, dtype=int), covers_array
+
+
+def sample_disruptions(rng, n: int, T: int, prob: np.ndarray, length: np.ndarray) -> np.ndarray:
+    """down[w, k, t]: target k is disrupted in period t+1 of scenario w. In each period a target
+    that is not disrupted starts a disruption with its probability, lasting its length."""
+    K = len(prob)
+    draws = rng.random((n, T, K))
+    down = np.zeros((n, K, T), dtype=bool)
+    remaining = np.zeros((n, K), dtype=int)
+    for t in range(T):
+        start = (remaining == 0) & (draws[:, t, :] < prob)
+        remaining = np.where(start, length, remaining)
+        down[:, :, t] = remaining > 0
+        remaining = np.maximum(remaining - 1, 0)
+    return down
+
+
+def outage_rows(down: np.ndarray, scenarios: list[str], targets: list[str]) -> pd.DataFrame:
+    """The runs of ``down`` as rows of outages.csv (scenario, target, start, end)."""
+    before = np.zeros_like(down[:, :, :1])
+    starts = down & ~np.concatenate([before, down[:, :, :-1]], axis=2)
+    ends = down & ~np.concatenate([down[:, :, 1:], before], axis=2)
+    w, k, t0 = np.nonzero(starts)
+    _, _, t1 = np.nonzero(ends)
+    return pd.DataFrame(
+        {
+            "scenario": np.asarray(scenarios, dtype=object)[w],
+            "target": np.asarray(targets, dtype=object)[k] if len(targets) else [],
+            "start": t0 + 1,
+            "end": t1 + 1,
+        }
+    ).astype({"start": int, "end": int})
+
+
+def demand_series(inst: Instance) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """The instance's demand series (names, probabilities, demand[k, i, t]). With a scenario
+    column in demand.csv: one per demand scenario, with the probability of scenarios.csv when it
+    lists them, else equally likely; otherwise the one series."""
+    if "scenario" not in inst.demand.columns:
+        return ["base"], np.ones(1), demand_array(inst, ["base"])
+    names = sorted(inst.demand["scenario"].unique())
+    if inst.scenarios is not None:
+        prob = inst.scenarios.set_index("scenario")["probability"].reindex(names).to_numpy(float)
+    else:
+        prob = np.full(len(names), 1.0 / len(names))
+    return names, prob / prob.sum(), demand_array(inst, names)
+
+
+def expected_demand(inst: Instance) -> np.ndarray:
+    """The mean of the instance's demand series (with their probabilities), shape (I, T)."""
+    _, prob, series = demand_series(inst)
+    return np.einsum("k,kit->it", prob, series)
+
+
+# -- given scenarios ---------------------------------------------------------------------------
+
+
+class Given(Source):
+    """A fixed scenario set (a replay or a stress scenario), handed out in slices."""
+
+    def __init__(self, kind: str, chunk: Chunk):
+        self.kind, self.whole, self.count = kind, chunk, len(chunk.names)
+
+    def chunks(self, size: int) -> Iterator[Chunk]:
+        c = self.whole
+        for lo in range(0, self.count, size):
+            sl = slice(lo, lo + size)
+            names = c.names[sl]
+            yield Chunk(
+                names=names,
+                probability=c.probability[sl],
+                available=c.available[sl],
+                demand=c.demand[sl],
+                outages=c.outages[c.outages["scenario"].isin(set(names))],
+                series=None if c.series is None else c.series[sl],
+            )
+
+
+def stress(inst: Instance, outages: list[str]) -> Given:
+    """One scenario, ``stress``: the outages given as ``TARGET:START-END`` texts (a supplier or a
+    region, periods inclusive), with the expected demand. Bad texts: `InstanceError`, each named."""
+    problems, rows = [], []
+    known_suppliers = set(inst.suppliers.index)
+    known_regions = set(inst.suppliers["region"]) | set(inst.regions.index)
+    T = inst.periods
+    for text in outages:
+        target, _, span = str(text).rpartition(":")
+        start, dash, end = span.partition("-")
+        where = f"--outage {text!r}"
+        try:
+            first, last = int(start), int(end if dash else start)
+        except ValueError:
+            problems.append(Problem(where, "give TARGET:START-END, e.g. CN:3-10 (periods)"))
+            continue
+        if not target:
+            problems.append(Problem(where, "names no supplier or region (TARGET:START-END)"))
+        elif target not in known_suppliers and target not in known_regions:
+            problems.append(Problem(where, f"{target!r} is no supplier or region of the instance"))
+        if not 1 <= first <= last:
+            problems.append(Problem(where, f"periods {first}-{last}: need 1 <= START <= END"))
+        elif first > T:
+            problems.append(Problem(where, f"starts after the last period {T}"))
+        rows.append(("stress", target, first, min(last, T)))
+    if problems:
+        raise InstanceError(problems, "stress scenario")
+    frame = pd.DataFrame(rows, columns=["scenario", "target", "start", "end"])
+    return Given(
+        "stress",
+        Chunk(
+            names=["stress"],
+            probability=np.ones(1),
+            available=availability(inst, ["stress"], frame),
+            demand=expected_demand(inst)[None],
+            outages=frame,
+        ),
+    )
+
+
+def replay(inst: Instance, folder: str | Path) -> Given:
+    """The scenarios of ``folder``: scenarios.csv (scenario, probability; the costs and other
+    columns a solve or simulation writes are ignored), outages.csv and demand.csv when present.
+    Without demand.csv, scenarios use the instance's demand: the series named in
+    ``demand_series`` (a simulation's scenarios.csv), the series of the same name (a solve of an
+    instance with demand scenarios), or the one series. Bad files: `InstanceError`."""
+    folder = Path(folder)
+    problems: list[Problem] = []
+    if not folder.is_dir():
+        raise InstanceError([Problem(str(folder), "is not a folder (--replay)")], "replay")
+    raw, unreadable = read_tables(folder, list(REPLAY_TABLES), problems)
+    series = None
+    scen = raw["scenarios"]
+    if scen is not None:
+        if SERIES_COLUMN in scen.columns:
+            series = scen[SERIES_COLUMN].astype(str).str.strip().tolist()
+        scen = scen[[c for c in scen.columns if c in ("scenario", "probability")]]
+        raw["scenarios"] = scen
+    reader = Reader(from_files=True)
+    reader.problems, reader.unreadable = problems, unreadable
+    if raw["scenarios"] is None and "scenarios" not in unreadable:
+        problems.append(Problem("scenarios.csv", "file is missing (it is required to replay)"))
+    parsed = {s: reader.parse_table(TABLES[s], raw[s]) for s in REPLAY_TABLES if raw[s] is not None}
+    for stem, frame in parsed.items():
+        if frame is not None:
+            reader.check_keys(TABLES[stem], frame, raw[stem])
+    names = reader.check_scenarios(parsed.get("scenarios"), raw["scenarios"])
+    if parsed.get("demand") is not None:
+        reader.check_demand(
+            parsed["demand"], raw["demand"], set(inst.items.index), inst.periods, names
+        )
+    elif names is not None:
+        series = _check_series(inst, names, series, problems)
+    if parsed.get("outages") is not None:
+        context = {"outages": parsed["outages"], "regions": inst.regions.reset_index()}
+        reader.check_outages(
+            context,
+            raw,
+            {"periods": inst.periods},
+            names,
+            set(inst.suppliers.index),
+            set(inst.suppliers["region"]),
+        )
+    if problems:
+        raise InstanceError([_in_folder(p, folder) for p in problems], "replay scenarios")
+
+    outages = parsed.get("outages")
+    if outages is None:
+        outages = pd.DataFrame({"scenario": [], "target": [], "start": [], "end": []})
+    scenarios = parsed["scenarios"]
+    demand = parsed.get("demand")
+    if demand is not None:
+        demand = demand[[c for c in ("scenario", "item", "period", "demand") if c in demand]]
+    replayed = replace(
+        inst,
+        scenarios=scenarios,
+        outages=outages.astype({"start": int, "end": int}),
+        demand=inst.demand if demand is None or series is not None else demand,
+    )
+    if series is not None:  # each scenario uses one of the instance's series
+        series_names, _, series_demand = demand_series(inst)
+        pos = {n: k for k, n in enumerate(series_names)}
+        replayed = replace(replayed, demand=demand_array_rows(inst, scenarios))
+        demand_cube = series_demand[[pos[s] for s in series]]
+    else:
+        demand_cube = None
+    sc = make_scenarios(replayed)
+    return Given(
+        "replay",
+        Chunk(
+            names=sc.names,
+            probability=sc.probability,
+            available=sc.available,
+            demand=sc.demand if demand_cube is None else demand_cube,
+            outages=sc.outages,
+            series=series,
+        ),
+    )
+
+
+def demand_array_rows(inst: Instance, scenarios: pd.DataFrame) -> pd.DataFrame:
+    """A one-series demand table (the instance's first series): placeholder demand for an
+    instance copy whose scenarios take their demand from ``demand_series``."""
+    d = inst.demand
+    if "scenario" in d.columns:
+        first = min(d["scenario"].unique())
+        d = d[d["scenario"] == first].drop(columns="scenario")
+    return d
+
+
+def _check_series(inst: Instance, names: list[str], series, problems) -> list[str] | None:
+    """Which instance demand series each replayed scenario uses (None: the instance's demand
+    as it stands); problems for names the instance does not have."""
+    series_names = set(demand_series(inst)[0])
+    if series is None:
+        if "scenario" not in inst.demand.columns:
+            return None
+        missing = [n for n in names if n not in series_names]
+        if missing:
+            problems.append(
+                Problem(
+                    "scenarios.csv",
+                    f"scenario {missing[0]!r}{' and more' if len(missing) > 1 else ''} has no "
+                    "demand: give demand.csv, or a demand_series column naming the instance's "
+                    "demand scenarios",
+                    column="scenario",
+                )
+            )
+        return None
+    for row, name in enumerate(series):
+        if name not in series_names:
+            problems.append(
+                Problem(
+                    "scenarios.csv",
+                    f"demand series {name!r} is not a demand scenario of the instance",
+                    row + 2,
+                    SERIES_COLUMN,
+                )
+            )
+    return series
+
+
+def _in_folder(problem: Problem, folder: Path) -> Problem:
+    if problem.file.endswith(".csv"):
+        return replace(problem, file=str(folder / problem.file))
+    return problem

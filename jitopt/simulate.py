@@ -1,0 +1,246 @@
+"""Judge a fixed plan on scenarios (SPEC §8.1): the model's second stage solved exactly for each
+scenario (`jitopt.recourse`), chunk by chunk, and the metrics of `jitopt.metrics`.
+
+    sim = jitopt.simulate(inst, orders, scenarios=10_000)     # out of sample (seed + 1)
+    sim = jitopt.simulate(inst, "out/", replay="out/")        # in sample: = out/scenarios.csv
+    sim = jitopt.simulate(inst, orders, outages=["CN:3-10"])  # one stress scenario
+    sim.table, sim.summary; sim.write("out/simulation")
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from jitopt.check import check_orders
+from jitopt.errors import InstanceError, Problem
+from jitopt.evaluation import Given, Sampled, Source, replay, stress
+from jitopt.files import OutputFolder, marker
+from jitopt.instance import Instance
+from jitopt.metrics import scenario_table, summarize
+from jitopt.plan import price_orders
+from jitopt.recourse import Lines, recourse
+
+DEFAULT_SCENARIOS = 1000
+# Scenario x item x period cells per chunk: about 10 arrays of this many floats are alive at once.
+CHUNK_CELLS = 2_000_000
+ORDER_COLUMNS = ("supplier", "item", "period", "quantity")
+
+
+@dataclass
+class Simulation:
+    """A plan judged on scenarios: ``table`` (simulation.csv: one row per scenario), ``summary``
+    (simulation.json), and the scenarios used (``scenarios``: scenario, probability[,
+    demand_series]; ``outages``)."""
+
+    table: pd.DataFrame
+    summary: dict
+    scenarios: pd.DataFrame
+    outages: pd.DataFrame
+    warnings: list[str] = field(default_factory=list)
+
+    def files(self) -> dict[str, str]:
+        def csv(frame: pd.DataFrame) -> str:
+            return frame.to_csv(index=False, lineterminator="\n")
+
+        return {
+            "simulation.csv": csv(self.table),
+            "simulation.json": json.dumps(self.summary, indent=2) + "\n",
+            "scenarios.csv": csv(self.scenarios),
+            "outages.csv": csv(self.outages),
+        }
+
+    def write(self, out_dir: str | Path | OutputFolder) -> Path:
+        """Write the files as one set (`jitopt.files.OutputFolder`, kind "simulation")."""
+        if isinstance(out_dir, OutputFolder):
+            return out_dir.commit(self.files())
+        with OutputFolder(out_dir, "simulation") as folder:
+            return folder.commit(self.files())
+
+
+def simulate(
+    inst: Instance,
+    orders: pd.DataFrame | str | Path,
+    *,
+    scenarios: int | None = None,
+    seed: int | None = None,
+    replay_dir: str | Path | None = None,
+    outages: list[str] | None = None,
+    alpha: float | None = None,
+    chunk_cells: int = CHUNK_CELLS,
+    progress: Callable[[int, int], None] | None = None,
+) -> Simulation:
+    """Evaluate the plan ``orders`` (a DataFrame with supplier, item, period, quantity; or a
+    folder with orders.csv; or an orders CSV file) on: ``outages`` (one stress scenario, texts
+    ``TARGET:START-END``), else the scenarios of ``replay_dir``, else ``scenarios`` (default
+    1000) sampled with ``seed`` (default: the instance's seed + 1, out of sample).
+
+    A plan that breaks an ordering rule, and bad scenario options or files, raise `InstanceError`
+    listing every problem. ``progress(done, total)`` is called after each chunk."""
+    began = time.perf_counter()
+    plan = plan_lines(inst, orders)
+    source = scenario_source(inst, scenarios, seed, replay_dir, outages)
+    alpha = inst.risk.alpha if alpha is None else _alpha(alpha)
+    lines = Lines.from_orders(inst, plan)
+    size = max(1, chunk_cells // (len(inst.items) * inst.periods))
+    tables, scenario_frames, outage_frames = [], [], []
+    overflow = 0
+    done = 0
+    for chunk in source.chunks(size):
+        outcome = recourse(inst, lines, chunk.available, chunk.demand)
+        table = scenario_table(
+            inst,
+            chunk.names,
+            chunk.probability,
+            purchase=outcome.purchase,
+            ordering=lines.ordering,
+            contract=lines.contract,
+            on_hand=outcome.on_hand,
+            short=outcome.short,
+            expedited=outcome.expedited,
+            demand=outcome.demand,
+        )
+        if inst.warehouse_capacity is not None:
+            table["warehouse_overflow"] = outcome.overflow
+            overflow += int((outcome.overflow > 0).sum())
+        tables.append(table)
+        scenario_frames.append(chunk.scenarios_frame())
+        outage_frames.append(chunk.outages)
+        done += len(chunk.names)
+        if progress is not None:
+            progress(done, source.count)
+    table = pd.concat(tables, ignore_index=True)
+    summary = marker("simulation") | {"instance": inst.name} | summarize(table, alpha)
+    summary |= {
+        "scenarios": len(table),
+        "seed": source.seed,
+        "source": source.kind,
+        "plan": {"lines": len(plan), "units": float(plan["quantity"].sum())},
+    }
+    warnings = []
+    if overflow:
+        summary["warehouse_overflow_probability"] = float(
+            table.loc[table["warehouse_overflow"] > 0, "probability"].sum()
+        )
+        warnings.append(
+            f"in {overflow} scenario(s) the plan's stock exceeds warehouse_capacity whatever is "
+            "done (column warehouse_overflow of simulation.csv: the largest volume over it); "
+            "their costs are those of the stock as it comes"
+        )
+    if warnings:
+        summary["warnings"] = warnings
+    summary["seconds"] = round(time.perf_counter() - began, 3)
+    return Simulation(
+        table=table,
+        summary=summary,
+        scenarios=pd.concat(scenario_frames, ignore_index=True),
+        outages=pd.concat(outage_frames, ignore_index=True).astype(
+            {"scenario": str, "target": str, "start": int, "end": int}
+        ),
+        warnings=warnings,
+    )
+
+
+def scenario_source(
+    inst: Instance,
+    count: int | None,
+    seed: int | None,
+    replay_dir: str | Path | None,
+    outages: list[str] | None,
+) -> Source:
+    """The scenarios to simulate, in SPEC §8.1's order of precedence."""
+    if outages:
+        return stress(inst, list(outages))
+    if replay_dir is not None:
+        return replay(inst, replay_dir)
+    return Sampled(inst, DEFAULT_SCENARIOS if count is None else count, seed)
+
+
+def _alpha(alpha) -> float:
+    if isinstance(alpha, bool) or not isinstance(alpha, (int, float)) or not 0 < alpha < 1:
+        raise ValueError(f"alpha must be a number in (0, 1), got {alpha!r}")
+    return float(alpha)
+
+
+# -- the plan ----------------------------------------------------------------------------------
+
+
+def plan_lines(inst: Instance, orders: pd.DataFrame | str | Path) -> pd.DataFrame:
+    """The plan's order lines, read (a folder with orders.csv, or a CSV file), checked against
+    the instance's ordering rules and priced: supplier, item, period, quantity, arrival_period,
+    unit_cost. Every problem: `InstanceError`."""
+    if isinstance(orders, pd.DataFrame):
+        source, frame = "orders", orders
+    else:
+        source, frame = read_orders(orders)
+    frame = _typed_orders(frame, source)
+    problems = [
+        Problem(source, message.removeprefix("orders.csv "))
+        for message in check_orders(inst, frame)
+    ]
+    if problems:
+        raise InstanceError(problems, "plan")
+    priced = price_orders(inst, frame[list(ORDER_COLUMNS)])
+    lead = inst.suppliers["lead_time"]
+    priced.insert(3, "arrival_period", priced["period"] + priced["supplier"].map(lead).astype(int))
+    return priced
+
+
+def read_orders(path: str | Path) -> tuple[str, pd.DataFrame]:
+    """(name for messages, the orders table as text) of a plan folder or an orders CSV file."""
+    path = Path(path)
+    file = path / "orders.csv" if path.is_dir() else path
+    if not file.is_file():
+        what = "has no orders.csv" if path.is_dir() else "is not a file or a plan folder"
+        raise InstanceError([Problem(str(path), f"{what} (--plan)")], "plan")
+    try:
+        frame = pd.read_csv(file, dtype=str, keep_default_na=False)
+    except pd.errors.EmptyDataError:
+        frame = pd.DataFrame(columns=list(ORDER_COLUMNS))
+    except (pd.errors.ParserError, UnicodeDecodeError, OSError) as exc:
+        raise InstanceError(
+            [Problem(str(file), f"cannot be read as CSV: {' '.join(str(exc).split())[:200]}")],
+            "plan",
+        ) from None
+    return str(file), frame
+
+
+def _typed_orders(frame: pd.DataFrame, source: str) -> pd.DataFrame:
+    """supplier and item as text, period a whole number, quantity a finite number >= 0; rows
+    with quantity 0 are dropped (a line not placed)."""
+    problems = []
+    missing = [c for c in ORDER_COLUMNS if c not in frame.columns]
+    if missing:
+        need = ", ".join(ORDER_COLUMNS)
+        raise InstanceError(
+            [Problem(source, f"missing column(s) {', '.join(missing)} (a plan needs {need})")],
+            "plan",
+        )
+    frame = frame.reset_index(drop=True)
+    out = pd.DataFrame({"line": frame.index + 2})
+    for c in ("supplier", "item"):
+        out[c] = frame[c].astype(str).str.strip()
+        for row in np.flatnonzero(out[c] == ""):
+            problems.append(Problem(source, "is empty", int(row) + 2, c))
+    for c in ("period", "quantity"):
+        values = pd.to_numeric(frame[c], errors="coerce").astype(float)
+        bad = ~np.isfinite(values) | (values < 0)
+        if c == "period":
+            bad |= values != values.round()
+        for row in np.flatnonzero(bad):
+            kind = "a period number" if c == "period" else "a finite number >= 0"
+            problems.append(Problem(source, f"{frame[c].iloc[row]!r} is not {kind}", row + 2, c))
+        out[c] = values
+    if problems:
+        raise InstanceError(problems, "plan")
+    out = out[out["quantity"] > 0].astype({"period": np.int64})
+    return out.reset_index(drop=True)
+
+
+__all__ = ["Given", "Simulation", "plan_lines", "read_orders", "simulate"]
