@@ -518,9 +518,10 @@ def build_cmd(
     _run(debug, action)
 
 
-if __name__ == "__main__":  # python -m jitopt.cli
-    main()
-
-
 # The evaluation commands (plan, simulate) live in their own module, registered on `main`.
 from jitopt import cli_evaluate  # noqa: F401
+
+if __name__ == "__main__":  # python -m jitopt.cli: the group of jitopt.cli, with every command
+    from jitopt._entry import main as _entry
+
+    _entry()

@@ -10,7 +10,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pyomo.environ as pyo
 
 from jitopt.files import OutputFolder, jitopt_summary
 from jitopt.instance import Instance
@@ -249,6 +248,8 @@ def _gap(objective: float, bound: float) -> float:
 def model_size(model) -> dict:
     if model is None:
         return {}
+    import pyomo.environ as pyo
+
     variables = list(model.component_data_objects(pyo.Var, active=True))
     return {
         "variables": len(variables),

@@ -147,24 +147,26 @@ def _backlog(init, arrived, demand, h, b, e, beta, v):
     """Backlog mode, per item: position P = I - B; I = P+, B = P- (the split is optimal since
     h + b >= 0 and, at T, h + b + beta >= v); spot buys by `_spot_buys`."""
     position = init[None, :, None] + np.cumsum(arrived - demand, axis=2)
-    scale = init[None, :, None] + np.cumsum(arrived + demand, axis=2)
+    scale = init[None, :, None] + (arrived + demand).sum(axis=2, keepdims=True)
     _clean(position, scale)
     spot = np.zeros_like(position)
     has_spot = ~np.isnan(e)
     deficit = (position < 0).any(axis=2) & has_spot[None, :]
     w_idx, i_idx = np.nonzero(deficit)
     if len(w_idx):
-        spot[w_idx, i_idx] = _spot_buys(
-            position[w_idx, i_idx], h[i_idx], b[i_idx], e[i_idx], beta[i_idx], v[i_idx]
-        )
-        position[w_idx, i_idx] += np.cumsum(spot[w_idx, i_idx], axis=1)
-        _clean(position, scale)
+        rows = position[w_idx, i_idx]
+        buys = _spot_buys(rows, h[i_idx], b[i_idx], e[i_idx], beta[i_idx], v[i_idx])
+        rows += np.cumsum(buys, axis=1)
+        _clean(rows, scale[w_idx, i_idx])
+        position[w_idx, i_idx] = rows
+        spot[w_idx, i_idx] = buys
     return np.maximum(position, 0.0), np.maximum(-position, 0.0), spot
 
 
 def _clean(position: np.ndarray, scale: np.ndarray) -> None:
     """Positions within rounding of zero (a sum of arrivals and demands that cancel) are zero:
-    no backlog of 1e-14 units."""
+    no backlog of 1e-14 units. ``scale``: the item's stock, arrivals and demand in the
+    scenario."""
     position[np.abs(position) <= ROUNDING * np.maximum(scale, 1.0)] = 0.0
 
 
@@ -179,28 +181,68 @@ def _spot_buys(position, h, b, e, beta, v) -> np.ndarray:
     up to the optimum."""
     N, T = position.shape
     out = np.zeros((N, T))
-    rows = max(1, LEVEL_CELLS // (T * T))
-    for lo in range(0, N, rows):
-        sl = slice(lo, lo + rows)
-        deficit = np.maximum(-position[sl], 0.0)
-        levels = np.sort(deficit, axis=1)  # level j spans (levels[j-1], levels[j]]
-        length = np.diff(levels, axis=1, prepend=0.0)
-        below = deficit[:, None, :] >= levels[:, :, None]  # (n, level, tau): short at tau
-        hh, bb = h[sl, None, None], b[sl, None, None]
-        slope = np.where(below, -bb, hh)
-        slope[:, :, -1] = np.where(
-            below[:, :, -1], -(b[sl] + beta[sl])[:, None], (h[sl] - v[sl])[:, None]
+    deficit = np.maximum(-position, 0.0)
+    order = np.argsort(deficit, axis=1, kind="stable")
+    levels = np.take_along_axis(deficit, order, axis=1)  # level j spans (levels[j-1], levels[j]]
+    length = np.diff(levels, axis=1, prepend=0.0)
+    # Where a period of backlog costs more than holding a unit to the end (b > h (T - 2)), each
+    # level is bought, if at all, in the first period it is short: `_first_short_buys`.
+    first = b > h * max(T - 2, 0)
+    if first.any():
+        rows = np.flatnonzero(first)
+        out[rows] = _first_short_buys(
+            deficit[rows],
+            order[rows],
+            levels[rows],
+            length[rows],
+            h[rows],
+            b[rows],
+            e[rows],
+            beta[rows],
+            v[rows],
         )
-        marginal = e[sl, None, None] + np.cumsum(slope[:, :, ::-1], axis=2)[:, :, ::-1]
-        latest = T - 1 - np.argmin(marginal[:, :, ::-1], axis=2)  # latest cheapest period
-        best = np.take_along_axis(marginal, latest[:, :, None], axis=2)[:, :, 0]
-        buy = (best < -SAVING_TOL * np.maximum(1.0, e[sl, None])) & (length > 0)
-        amount = np.where(buy, length, 0.0)
-        n = np.repeat(np.arange(amount.shape[0]), T)
-        chunk = np.zeros((amount.shape[0], T))
-        np.add.at(chunk, (n, latest.ravel()), amount.ravel())
-        out[sl] = chunk
+    count = np.where(first, 0, (length > 0).sum(axis=1))  # levels of positive length
+    for k in np.unique(count[count > 0]):
+        rows = np.flatnonzero(count == k)
+        for lo in range(0, len(rows), max(1, LEVEL_CELLS // (k * T))):
+            r = rows[lo : lo + max(1, LEVEL_CELLS // (k * T))]
+            _buy_levels(out, r, deficit[r], levels[r], length[r], k, h, b, e, beta, v)
     return out
+
+
+def _first_short_buys(deficit, order, levels, length, h, b, e, beta, v) -> np.ndarray:
+    """`_spot_buys` for rows with b > h (T - 2): the cheapest period to buy a level is the first
+    period r in which it is short (models/formulation.md, "Recourse"), where buying costs
+    e + h (non-short periods from r to T-1) - b (short periods before T) + the last period's
+    slope. Levels are the sorted deficits; the first period short at level j is the smallest
+    position among the periods sorted at j or later: O(T log T) per row."""
+    n, T = deficit.shape
+    first = np.minimum.accumulate(order[:, ::-1], axis=1)[:, ::-1]  # first tau with D >= level
+    short_at_end = deficit[:, -1:] >= levels  # the last period is short at the level
+    short_before_end = (T - np.arange(T))[None, :] - short_at_end  # periods short before T
+    free = (T - 1 - first) - short_before_end  # periods from r to T-1 not short
+    end = np.where(short_at_end, -(b + beta)[:, None], (h - v)[:, None])
+    cost = e[:, None] + h[:, None] * free - b[:, None] * short_before_end + end
+    buy = (length > 0) & (cost < -SAVING_TOL * np.maximum(1.0, e[:, None]))
+    cell = (np.arange(n)[:, None] * T + first).ravel()
+    amount = np.where(buy, length, 0.0).ravel()
+    return np.bincount(cell, weights=amount, minlength=n * T).reshape(n, T)
+
+
+def _buy_levels(out, r, deficit, levels, length, k, h, b, e, beta, v) -> None:
+    """`_spot_buys` for rows ``r`` that have ``k`` levels of positive length each."""
+    T = deficit.shape[1]
+    keep = length > 0
+    top = levels[keep].reshape(len(r), k)  # each level's upper end
+    amount = length[keep].reshape(len(r), k)
+    below = deficit[:, None, :] >= top[:, :, None]  # (row, level, tau): the level is short
+    slope = np.where(below, -b[r, None, None], h[r, None, None])
+    slope[:, :, -1] = np.where(below[:, :, -1], -(b[r] + beta[r])[:, None], (h[r] - v[r])[:, None])
+    marginal = e[r, None, None] + np.cumsum(slope[:, :, ::-1], axis=2)[:, :, ::-1]
+    latest = T - 1 - np.argmin(marginal[:, :, ::-1], axis=2)  # the latest cheapest period
+    best = np.take_along_axis(marginal, latest[:, :, None], axis=2)[:, :, 0]
+    buy = best < -SAVING_TOL * np.maximum(1.0, e[r, None])
+    np.add.at(out, (np.repeat(r, k), latest.ravel()), np.where(buy, amount, 0.0).ravel())
 
 
 def _lost_sales(init, arrived, demand, b, e):
@@ -210,9 +252,10 @@ def _lost_sales(init, arrived, demand, b, e):
     on_hand = np.zeros((W, n_items, T))
     shortfall = np.zeros((W, n_items, T))
     stock = np.broadcast_to(init, (W, n_items)).astype(float)
+    scale = init[None, :] + (arrived + demand).sum(axis=2)
     for t in range(T):
         net = stock + arrived[:, :, t] - demand[:, :, t]
-        _clean(net, stock + arrived[:, :, t] + demand[:, :, t])
+        _clean(net, scale)
         shortfall[:, :, t] = np.maximum(-net, 0.0)
         stock = np.maximum(net, 0.0)
         on_hand[:, :, t] = stock

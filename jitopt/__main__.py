@@ -1,0 +1,5 @@
+"""python -m jitopt: the `jitopt` command."""
+
+from jitopt._entry import main
+
+main()
