@@ -6,6 +6,10 @@
     plan.status, plan.objective, plan.orders, plan.inventory, plan.scenario_costs, plan.summary
     plan.write("out/")
 
+    sim = jitopt.simulate(inst, plan.orders, scenarios=10_000)   # out of sample: sim.table, sim.summary
+    jic = jitopt.policy_plan(inst, "jic:cover=2")                 # a baseline buyer's plan
+    cmp = jitopt.compare(inst, {"CN": ["CN"], "all": None})       # mixes x policies: cmp.table
+
 To add your own constraints: ``problem = jitopt.build(inst)``, change ``problem.model``, then
 ``plan = problem.solve()``.
 
@@ -24,46 +28,65 @@ _EXPORTS = {
     "Instance": "jitopt.instance",
     "InstanceError": "jitopt.errors",
     "OutputError": "jitopt.errors",
+    "Comparison": "jitopt.comparison",
     "Plan": "jitopt.plan",
+    "Policy": "jitopt.policies",
     "Problem": "jitopt.errors",
     "ScenarioSet": "jitopt.scenarios",
+    "Simulation": "jitopt.simulation",
     "SizeError": "jitopt.errors",
     "SolveError": "jitopt.errors",
     "Status": "jitopt.plan",
     "build": "jitopt.solver",
+    "compare": "jitopt.comparison",
     "make_scenarios": "jitopt.scenarios",
+    "parse_policy": "jitopt.policies",
+    "policy_plan": "jitopt.policies",
     "read_instance": "jitopt.instance",
+    "simulate": "jitopt.simulation",
     "solve": "jitopt.solver",
 }
 _SUBMODULES = {
     "catalog",
     "check",
+    "comparison",
     "diagnose",
     "errors",
     "files",
     "forecast",
     "generate",
     "instance",
+    "metrics",
     "model",
     "plan",
+    "policies",
+    "recourse",
     "scenarios",
     "schema",
+    "simulation",
     "solver",
 }
 
 __all__ = [
+    "Comparison",
     "Instance",
     "InstanceError",
     "OutputError",
     "Plan",
+    "Policy",
     "Problem",
     "ScenarioSet",
+    "Simulation",
     "SizeError",
     "SolveError",
     "Status",
     "build",
+    "compare",
     "make_scenarios",
+    "parse_policy",
+    "policy_plan",
     "read_instance",
+    "simulate",
     "solve",
 ]
 

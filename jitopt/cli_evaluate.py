@@ -162,7 +162,7 @@ def simulate(
 
     def _simulate(folder):
         from jitopt.instance import read_instance
-        from jitopt.simulate import simulate as run
+        from jitopt.simulation import simulate as run
 
         inst = read_instance(instance_dir)
         with _progress(quiet, "scenarios") as progress:
@@ -248,3 +248,223 @@ def simulation_report(s: dict, out: Path) -> str:
     lines = [head, *(f"  {k:<{width}}  {v}" for k, v in rows)]
     lines.append(f"written to {shown(out)}/ ({s['seconds']:.1f} s)")
     return "\n".join(lines)
+
+
+def _mix(ctx, param, values):
+    """--mix NAME=SUPPLIER,..., parsed at once (a malformed one is a usage error)."""
+    from jitopt.comparison import parse_mix
+
+    mixes = {}
+    for value in values:
+        try:
+            name, members = parse_mix(value)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc)) from None
+        if name in mixes:
+            raise click.BadParameter(f"mix {name!r} is given twice")
+        mixes[name] = members
+    return mixes or None
+
+
+def _policies(ctx, param, values):
+    from jitopt.policies import parse_policy
+
+    try:
+        return [parse_policy(v) for v in values] or None
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+@main.command()
+@click.argument("instance_dir", type=click.Path(file_okay=False, path_type=Path))
+@click.option(
+    "--mix",
+    "mixes",
+    multiple=True,
+    callback=_mix,
+    help="NAME=SUPPLIER,... (suppliers or regions), repeatable: the offers a plan may use "
+    "[one mix, all].",
+)
+@click.option(
+    "--policy",
+    "policies",
+    multiple=True,
+    callback=_policies,
+    help="A policy as for `jitopt plan`, repeatable [jit, jic:cover=2, optimized, "
+    "optimized:risk=0.5].",
+)
+@click.option(
+    "-o",
+    "--out",
+    "out_dir",
+    type=click.Path(path_type=Path),
+    help="Folder for comparison.csv, frontier.png, the plans and the scenarios "
+    "[default: INSTANCE_DIR/compare].",
+)
+@click.option(
+    "--scenarios",
+    "count",
+    type=click.IntRange(min=1, max=10_000_000),
+    help="Out-of-sample scenarios every plan is judged on [1000].",
+)
+@click.option(
+    "--seed", type=click.IntRange(0, MAX_SEED), help="Their seed [the instance's seed + 1]."
+)
+@click.option(
+    "--jobs",
+    type=click.IntRange(min=1, max=256),
+    default=1,
+    show_default=True,
+    help="Plans made and evaluated at once, in local processes.",
+)
+@click.option(
+    "--dask",
+    "dask_address",
+    help="Address of a Dask scheduler (tcp://host:8786) to send the plans to, instead of "
+    "--jobs (pip install 'jitopt[dask]').",
+)
+@click.option(
+    "--time-limit",
+    type=_Finite(min=0, max=MAX_TIME_LIMIT, min_open=True),
+    help="Seconds for each optimized plan [instance.toml, else 60].",
+)
+@click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
+@click.option("--debug", is_flag=True, help="Show tracebacks.")
+def compare(
+    instance_dir,
+    mixes,
+    policies,
+    out_dir,
+    count,
+    seed,
+    jobs,
+    dask_address,
+    time_limit,
+    quiet,
+    debug,
+):
+    """Compare supplier mixes x purchasing policies on the same out-of-sample scenarios.
+
+    Each plan is made on the instance restricted to its mix, then judged with `jitopt simulate`
+    on common scenarios. Writes comparison.csv (efficient plans: no other has both a lower
+    expected cost and a lower CVaR), frontier.png and each plan under plans/. Ctrl-C keeps the
+    plans already finished (written, and listed as such). Exit codes: 0 written, 2 invalid
+    input, 1 anything else (an unreachable Dask scheduler).
+    """
+
+    def action():
+        from jitopt.files import OutputFolder
+
+        out = out_dir or Path(instance_dir) / "compare"
+        with OutputFolder(out, "comparison", instance_dir=instance_dir) as folder:
+            _compare(folder)
+
+    def _compare(folder):
+        from jitopt.comparison import compare as run
+        from jitopt.instance import read_instance
+
+        inst = read_instance(instance_dir)
+        _signals.stop = _Interrupt()
+        with _progress(quiet, "plans") as progress:
+            result = run(
+                inst,
+                mixes,
+                policies,
+                scenarios=count,
+                seed=seed,
+                time_limit=time_limit,
+                jobs=jobs,
+                dask=dask_address,
+                progress=progress,
+            )
+        _echo_warnings([*inst.warnings], quiet)
+        folder.commit(result.files())
+        if not quiet:
+            click.echo(comparison_report(result, folder.given))
+        if result.interrupted:
+            click.echo(f"warning: {result.warnings[0]} (in {folder.given}/)", err=True)
+            raise _Exit(4)
+
+    _run(debug, action, "interrupted before any plan was finished: nothing written")
+
+
+class _Interrupt:
+    """Stands for a stop event: the first Ctrl-C raises KeyboardInterrupt in the comparison
+    loop, which keeps the plans finished so far."""
+
+    def set(self) -> None:
+        pass
+
+    def is_set(self) -> bool:
+        return False
+
+
+def comparison_report(result, out: Path) -> str:
+    """The comparison as a rich table (efficient plans marked), and where it was written."""
+    import io
+
+    from rich import box
+    from rich.console import Console
+    from rich.table import Table
+
+    from jitopt.names import shown
+
+    s = result.summary
+    table = Table(
+        title=f"{shown(s['instance'])}: {s['finished']} plans on the same {s['scenarios']:,} "
+        f"out-of-sample scenarios (seed {s['seed']})",
+        box=box.SIMPLE,
+        title_justify="left",
+    )
+    for column in (
+        "",
+        "mix",
+        "policy",
+        "expected cost",
+        f"CVaR {s['alpha']:.0%}",
+        "fill rate",
+        "P(stockout)",
+        "mean stock value",
+        "in sample",
+        "plan",
+    ):
+        table.add_column(
+            column, justify="left" if column in ("", "mix", "policy") else "right", no_wrap=True
+        )
+    for row in result.table.itertuples(index=False):
+        status = row.plan_status
+        if row.plan_status == "feasible" and _number(row.plan_gap):
+            status += f" {row.plan_gap:.1%}"
+        table.add_row(
+            "*" if row.efficient else "",
+            shown(row.mix),
+            row.policy,
+            _shown(row.expected_cost, "{:,.0f}"),
+            _shown(row.cvar, "{:,.0f}"),
+            _shown(row.fill_rate, "{:.1%}"),
+            _shown(row.stockout_probability, "{:.1%}"),
+            _shown(row.mean_on_hand_value, "{:,.0f}"),
+            _shown(row.in_sample_expected_cost, "{:,.0f}"),
+            status,
+        )
+    buffer = io.StringIO()
+    console = Console(file=buffer, width=140, force_terminal=False, color_system=None)
+    console.print(table)
+    console.print(
+        f"* efficient: no other plan has both a lower expected cost and a lower CVaR\n"
+        f"written to {shown(out)}/ (comparison.csv, frontier.png, plans/; {s['seconds']:.1f} s)",
+        highlight=False,
+        markup=False,
+    )
+    return buffer.getvalue().rstrip("\n")
+
+
+def _number(x) -> bool:
+    import math
+
+    return isinstance(x, (int, float)) and math.isfinite(x)
+
+
+def _shown(x, fmt: str) -> str:
+    """A number of the comparison table, or "-" where the plan has none."""
+    return fmt.format(x) if _number(x) else "-"

@@ -238,20 +238,24 @@ class OutputFolder:
         except (OSError, UnicodeDecodeError):
             return None
 
-    def commit(self, files: dict[str, str], *, keep: set[str] = frozenset(), validate=None) -> Path:
-        """Replace the folder by ``files`` (name -> text), the owned files named in ``keep`` and
-        every file jitopt did not write. ``validate(path)`` may check the new set before it is
-        swapped in (raising leaves the old set). Returns the folder's path."""
+    def commit(
+        self, files: dict[str, str | bytes], *, keep: set[str] = frozenset(), validate=None
+    ) -> Path:
+        """Replace the folder by ``files`` (name -> text or bytes; a name may hold subfolders,
+        ``plans/01-x/orders.csv``), the owned files named in ``keep`` and every file jitopt did
+        not write. ``validate(path)`` may check the new set before it is swapped in (raising
+        leaves the old set). Returns the folder's path."""
         if self._fd is None and fcntl is not None:
             raise RuntimeError("claim() the folder before commit()")
         staging = Path(
             tempfile.mkdtemp(dir=self.path.parent, prefix=f".{self.path.name}{_STAGING}")
         )
         try:
+            top = {Path(name).parts[0] for name in files}
             for name, text in files.items():
                 _write_new(staging / name, text)
             for name in os.listdir(self.path):
-                if name in files or (name in self.owned and name not in keep):
+                if name in top or (name in self.owned and name not in keep):
                     continue  # replaced, or an owned file of the old set that is dropped
                 _carry(self.path / name, staging / name)
             if validate is not None:
@@ -264,7 +268,7 @@ class OutputFolder:
             shutil.rmtree(staging, ignore_errors=True)
             raise
         self.committed = True
-        self.owned = set(files) | (self.owned & set(keep))
+        self.owned = top | (self.owned & set(keep))
         shutil.rmtree(staging, ignore_errors=True)  # now the old set
         _fsync_dir(self.path.parent)
         return self.path
@@ -337,10 +341,17 @@ def _glob_escape(name: str) -> str:
     return "".join(f"[{c}]" if c in "*?[" else c for c in name)
 
 
-def _write_new(path: Path, text: str) -> None:
-    """A new file (the umask decides its mode), flushed to disk."""
+def _write_new(path: Path, content: str | bytes) -> None:
+    """A new file (the umask decides its mode), flushed to disk; its folders made as needed."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(content, bytes):
+        with open(path, "xb") as fh:
+            fh.write(content)
+            fh.flush()
+            os.fsync(fh.fileno())
+        return
     with open(path, "x", encoding="utf-8", newline="") as fh:
-        fh.write(text)
+        fh.write(content)
         fh.flush()
         os.fsync(fh.fileno())
 

@@ -581,15 +581,8 @@ class Reader:
         suppliers, items, offers = p["suppliers"], p["items"], p["offers"]
         T = cfg["periods"]
         regions = p["regions"]
-        risky = list(suppliers.loc[suppliers["disruption_prob"] > 0, "supplier"])
-        if regions is not None:
-            risky += [f"region {r}" for r in regions.loc[regions["disruption_prob"] > 0, "region"]]
-        if p["scenarios"] is not None and risky:
-            self.warn(
-                f"the disruption_prob of {', '.join(map(repr, risky[:5]))}"
-                f"{' and more' if len(risky) > 5 else ''} is not used: scenarios.csv lists the "
-                "scenarios (and outages.csv their outages); remove both to sample disruptions"
-            )
+        # disruption_prob next to scenarios.csv is not a mistake: solve plans for the listed
+        # scenarios, simulate and compare sample new ones from the probabilities (SPEC §8.1).
         usable = set(suppliers.loc[suppliers["lead_time"] < T, "supplier"])
         if cfg["max_suppliers"] == 0 and usable:
             self.warn("max_suppliers = 0: no supplier may get an order, so the plan orders nothing")

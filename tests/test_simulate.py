@@ -29,7 +29,7 @@ from jitopt.cli import main
 from jitopt.generate import generate
 from jitopt.recourse import Lines, recourse
 from jitopt.schema import COST_COMPONENTS
-from jitopt.simulate import plan_lines, simulate
+from jitopt.simulation import plan_lines, simulate
 from tests.hostile import tiny
 
 

@@ -1,0 +1,205 @@
+"""`jitopt compare` (SPEC §8.3): mixes x policies on common out-of-sample scenarios.
+
+Every row of comparison.csv must equal `jitopt.simulate` of its plan on the same scenarios; the
+efficient flags are checked by hand; local processes and a real Dask cluster give the table of one
+process; bad mixes and policies, an unreachable scheduler and an interruption say what happened.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+
+import numpy as np
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+import jitopt
+from jitopt.cli import main
+from jitopt.comparison import compare, efficient
+from jitopt.simulation import simulate
+from tests.hostile import tiny
+
+POLICIES = ["jit", "jic:cover=1", "dual:share=0.3", "optimized"]
+# plan_seconds is wall time: everything else must agree between runs
+SAME = ["plan_seconds"]
+
+
+@pytest.fixture
+def risky(tmp_path):
+    """tiny with disruption risk: FAR (ASIA, lead 2, cheap) and NEAR (EU, lead 0, dear)."""
+    path = tiny(tmp_path / "tiny")
+    (path / "suppliers.csv").write_text(
+        "supplier,region,lead_time,order_cost,disruption_prob,disruption_length\n"
+        "NEAR,EU,0,50,0.02,1\nFAR,ASIA,2,30,0.1,2\n"
+    )
+    (path / "items.csv").write_text(
+        "item,holding_cost,shortage_cost,initial_inventory,expedite_cost,salvage_value\n"
+        "A,1,20,0,15,5\nB,0.5,10,0,,2\n"
+    )
+    return path
+
+
+def test_every_row_is_simulate_of_its_plan(risky, tmp_path):
+    inst = jitopt.read_instance(risky)
+    result = compare(inst, {"far": ["ASIA"], "both": None}, POLICIES, scenarios=200, seed=3)
+    out = result.write(tmp_path / "cmp")
+    table = pd.read_csv(out / "comparison.csv")
+    assert len(table) == 8
+    assert (table["mix"] == ["far"] * 4 + ["both"] * 4).all()
+    scenarios = pd.read_csv(out / "scenarios.csv")
+    for row in table.itertuples(index=False):
+        orders = pd.read_csv(out / row.plan_dir / "orders.csv")
+        sim = simulate(inst, orders, scenarios=200, seed=3)
+        s = sim.summary
+        for key in (
+            "expected_cost",
+            "std_error",
+            "cvar",
+            "var",
+            "worst_case_cost",
+            "fill_rate",
+            "stockout_probability",
+            "mean_on_hand_value",
+        ):
+            assert getattr(row, key) == pytest.approx(s[key], rel=1e-12, abs=1e-9), key
+        for component, value in s["costs"].items():
+            assert getattr(row, component) == pytest.approx(value, rel=1e-12, abs=1e-9)
+        pd.testing.assert_frame_equal(
+            sim.scenarios.reset_index(drop=True), scenarios, check_dtype=False
+        )
+        written = json.loads((out / row.plan_dir / "simulation.json").read_text())
+        assert written["expected_cost"] == pytest.approx(s["expected_cost"])
+        if row.mix == "far":
+            assert set(orders["supplier"]) <= {"FAR"}
+            assert row.suppliers == "FAR"
+    assert (out / "frontier.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    summary = json.loads((out / "comparison.json").read_text())
+    assert summary["jitopt"] == "comparison"
+    assert summary["efficient"] == table.loc[table["efficient"], "plan_dir"].tolist()
+
+
+def test_efficient_flags_by_hand():
+    # (expected, cvar): a (10, 50) b (12, 40) c (11, 60: a is better in both) d (12, 40: ties
+    # with b, neither is better in both) e (15, 35) f (16, 45: b is better in both)
+    expected = np.array([10, 12, 11, 12, 15, 16.0])
+    cvar = np.array([50, 40, 60, 40, 35, 45.0])
+    assert efficient(expected, cvar).tolist() == [True, True, False, True, True, False]
+    assert efficient(np.array([1.0, np.nan]), np.array([1.0, np.nan])).tolist() == [True, False]
+
+
+def test_jobs_give_the_table_of_one_process(risky):
+    inst = jitopt.read_instance(risky)
+    one = compare(inst, {"far": ["FAR"], "both": None}, POLICIES, scenarios=100, jobs=1)
+    two = compare(inst, {"far": ["FAR"], "both": None}, POLICIES, scenarios=100, jobs=2)
+    pd.testing.assert_frame_equal(one.table.drop(columns=SAME), two.table.drop(columns=SAME))
+    assert one.plan_files.keys() == two.plan_files.keys()
+    for key in one.plan_files:
+        assert one.plan_files[key]["orders.csv"] == two.plan_files[key]["orders.csv"]
+
+
+def test_dask_local_cluster_gives_the_table_of_one_process(risky):
+    distributed = pytest.importorskip("distributed")
+    inst = jitopt.read_instance(risky)
+    one = compare(inst, {"both": None}, POLICIES, scenarios=100)
+    with distributed.LocalCluster(
+        n_workers=1,
+        threads_per_worker=1,
+        processes=False,
+        protocol="tcp://",
+        host="127.0.0.1",
+        dashboard_address=None,
+    ) as cluster:
+        assert cluster.scheduler_address.startswith("tcp://127.0.0.1:")
+        on_dask = compare(
+            inst, {"both": None}, POLICIES, scenarios=100, dask=cluster.scheduler_address
+        )
+    pd.testing.assert_frame_equal(one.table.drop(columns=SAME), on_dask.table.drop(columns=SAME))
+
+
+def test_unreachable_dask_scheduler_is_a_clear_message_within_seconds(risky, tmp_path):
+    pytest.importorskip("distributed")
+    began = time.perf_counter()
+    result = CliRunner().invoke(
+        main, ["compare", str(risky), "--dask", "tcp://127.0.0.1:9", "-o", str(tmp_path / "c")]
+    )
+    assert time.perf_counter() - began < 30
+    assert result.exit_code == 1, result.output
+    assert "cannot reach the Dask scheduler at tcp://127.0.0.1:9" in result.output
+    assert "Traceback" not in result.output
+    assert not (tmp_path / "c").exists()
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--mix", "x=MARS"], "--mix x: 'MARS' is no supplier or region"),
+        (["--mix", "x"], "give NAME=SUPPLIER"),
+        (["--mix", "x=FAR", "--mix", "x=NEAR"], "mix 'x' is given twice"),
+        (["--mix", "x=FAR,"], "an empty supplier or region name"),
+        (["--policy", "jic"], "jic"),
+        (["--policy", "lean"], "lean"),
+        (["--scenarios", "0"], "--scenarios"),
+    ],
+)
+def test_bad_mix_or_policy_is_refused_before_any_plan(risky, tmp_path, args, message):
+    out = tmp_path / "c"
+    result = CliRunner().invoke(main, ["compare", str(risky), "-o", str(out), *args])
+    assert result.exit_code == 2, result.output
+    assert message in result.output
+    assert not out.exists()
+
+
+def test_a_mix_that_cannot_supply_an_item(risky, tmp_path):
+    (risky / "offers.csv").write_text("supplier,item,unit_cost\nNEAR,A,10\nNEAR,B,5\nFAR,A,7\n")
+    result = CliRunner().invoke(
+        main, ["compare", str(risky), "--mix", "far=FAR", "-o", str(tmp_path / "c")]
+    )
+    assert result.exit_code == 2
+    assert "no supplier of the mix offers 'B'" in result.output
+
+
+def test_interrupted_comparison_keeps_the_finished_plans(risky, tmp_path):
+    inst = jitopt.read_instance(risky)
+
+    def stop_after_two(done, total):
+        if done == 2:
+            raise KeyboardInterrupt
+
+    result = compare(inst, None, POLICIES, scenarios=50, progress=stop_after_two)
+    assert result.interrupted
+    assert len(result.table) == 2
+    assert result.summary["finished"] == 2
+    assert result.summary["unfinished"] == ["plans/03-all-dual-share-0.3", "plans/04-all-optimized"]
+    out = result.write(tmp_path / "cmp")
+    assert sorted(p.name for p in (out / "plans").iterdir()) == ["01-all-jit", "02-all-jic-cover-1"]
+    assert "interrupted: 2 of 4 plans finished" in result.warnings[0]
+
+
+def test_cli_compare_writes_a_comparison_folder_and_replaces_only_its_own(risky, tmp_path):
+    out = tmp_path / "cmp"
+    args = [
+        "compare",
+        str(risky),
+        "--policy",
+        "jit",
+        "--policy",
+        "optimized",
+        "--scenarios",
+        "30",
+        "-o",
+        str(out),
+    ]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    assert "efficient" in result.output
+    (out / "my-notes.txt").write_text("mine")
+    assert CliRunner().invoke(main, args).exit_code == 0
+    assert (out / "my-notes.txt").read_text() == "mine"
+    foreign = tmp_path / "foreign"
+    foreign.mkdir()
+    (foreign / "data.csv").write_text("x\n1\n")
+    result = CliRunner().invoke(main, [*args[:-1], str(foreign)])
+    assert result.exit_code == 2
+    assert "did not write" in result.output
