@@ -580,7 +580,6 @@ class Reader:
         reasons why no plan can buy (an item, or anything at all)."""
         suppliers, items, offers = p["suppliers"], p["items"], p["offers"]
         T = cfg["periods"]
-        regions = p["regions"]
         # disruption_prob next to scenarios.csv is not a mistake: solve plans for the listed
         # scenarios, simulate and compare sample new ones from the probabilities (SPEC §8.1).
         usable = set(suppliers.loc[suppliers["lead_time"] < T, "supplier"])

@@ -73,3 +73,40 @@ def test_forecast_example_builds_as_its_readme_says(tmp_path):
     forecast = pd.read_csv(ROOT / "instances/forecast-example/forecast.csv")
     dates = inst.period_dates().strftime("%Y-%m-%d").tolist()
     assert dates == sorted(forecast["ds"].unique())
+
+
+def test_readme_comparison_table_is_what_the_command_gives(tmp_path):
+    """The table of "Just in time, just in case, or optimised?": rerun its `jitopt compare`
+    command and compare every number of every row with comparison.csv."""
+    text = readme()
+    section = text[text.index("## Just in time, just in case") : text.index("## Options")]
+    commands = re.findall(r"^(jitopt compare [^\n]+)$", section, re.MULTILINE)
+    assert len(commands) == 1
+    args = shlex.split(commands[0])[1:]
+    args[1] = str(ROOT / args[1])
+    args[args.index("-o") + 1] = str(tmp_path / "compare")
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    table = pd.read_csv(tmp_path / "compare" / "comparison.csv")
+    rows = [r for r in section.splitlines() if r.startswith("| ") and "`" in r]
+    assert len(rows) == len(table) == 12
+
+    def money(x):
+        return f"{x:,.0f}"
+
+    def share(x):
+        return f"{x:.1%}".replace("%", " %")
+
+    for line, row in zip(rows, table.itertuples(index=False)):
+        cells = [c.strip() for c in line.strip("|").split("|")]
+        assert cells == [
+            row.mix,
+            f"`{row.policy}`",
+            money(row.expected_cost),
+            money(row.cvar),
+            share(row.fill_rate),
+            share(row.stockout_probability),
+            money(row.mean_on_hand_value),
+            money(row.in_sample_expected_cost),
+            "yes" if row.efficient else "",
+        ], line
