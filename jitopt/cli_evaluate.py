@@ -138,6 +138,14 @@ def plan_cmd(instance_dir, policy, out_dir, time_limit, mip_gap, quiet, debug):
     "region, periods inclusive) and the expected demand.",
 )
 @click.option(
+    "--forecast",
+    "forecast",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Draw each sampled scenario's demand from this forecast (the formats of `jitopt build`) "
+    "instead of the instance's demand series.",
+)
+@click.option("--model", help="The forecast's model, when it has several.")
+@click.option(
     "--alpha",
     type=_Finite(0, 1, min_open=True, max_open=True),
     help="VaR and CVaR level [instance.toml [risk], else 0.9].",
@@ -145,7 +153,18 @@ def plan_cmd(instance_dir, policy, out_dir, time_limit, mip_gap, quiet, debug):
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
 @click.option("--debug", is_flag=True, help="Show tracebacks.")
 def simulate(
-    instance_dir, plan_path, out_dir, count, seed, replay_dir, outages, alpha, quiet, debug
+    instance_dir,
+    plan_path,
+    out_dir,
+    count,
+    seed,
+    replay_dir,
+    outages,
+    forecast,
+    model,
+    alpha,
+    quiet,
+    debug,
 ):
     """Judge a fixed plan on scenarios: sampled out of sample (default), replayed, or a stress
     scenario. Each scenario's stock, shortage and spot buys are the model's second stage, solved
@@ -173,6 +192,8 @@ def simulate(
                 seed=seed,
                 replay_dir=replay_dir,
                 outages=list(outages),
+                forecast=forecast,
+                model=model,
                 alpha=alpha,
                 progress=progress,
             )

@@ -62,7 +62,7 @@ class Sampled(Source):
 
     kind = "sampled"
 
-    def __init__(self, inst: Instance, count: int, seed: int | None = None):
+    def __init__(self, inst: Instance, count: int, seed: int | None = None, forecast=None):
         if isinstance(count, bool) or not isinstance(count, (int, np.integer)) or count < 1:
             raise ValueError(f"the scenario count must be a whole number >= 1, got {count!r}")
         if seed is None:
@@ -74,6 +74,7 @@ class Sampled(Source):
         self.inst, self.count, self.seed = inst, int(count), int(seed)
         self.targets = disruption_targets(inst)
         self.series_names, self.series_prob, self.series = demand_series(inst)
+        self.forecast = None if forecast is None else ForecastDemand(inst, forecast)
 
     def chunks(self, size: int) -> Iterator[Chunk]:
         disruptions, demands = (
@@ -90,7 +91,9 @@ class Sampled(Source):
             else:
                 blocked = np.zeros((n, len(self.inst.suppliers), T), dtype=bool)
             series = None
-            if len(self.series_names) > 1:
+            if self.forecast is not None:
+                demand = self.forecast.draw(demands, n)
+            elif len(self.series_names) > 1:
                 pick = demands.choice(len(self.series_names), size=n, p=self.series_prob)
                 demand = self.series[pick]
                 series = [self.series_names[k] for k in pick]
@@ -104,6 +107,66 @@ class Sampled(Source):
                 outages=outage_rows(down, chunk_names, names),
                 series=series,
             )
+
+
+class ForecastDemand:
+    """Demand drawn from a forecast (SPEC §7's rules, `jitopt.demand`): for intervals and
+    quantiles one uniform per scenario and item through the quantile function, rounded to whole
+    units; for sample paths one path per scenario (drawn with replacement, since there may be
+    more scenarios than paths); a point forecast is the one series. The forecast must cover the
+    instance's items and periods (and its dates, when it has them)."""
+
+    def __init__(self, inst: Instance, forecast):
+        self.kind = forecast.format.kind
+        self.forecast = forecast
+        problems = []
+        where = "--forecast"
+        missing = sorted(set(inst.items.index) - set(forecast.items))
+        extra = sorted(set(forecast.items) - set(inst.items.index))
+        if missing:
+            problems.append(Problem(where, f"no forecast for item(s) {', '.join(missing[:10])}"))
+        if extra:
+            problems.append(
+                Problem(where, f"item(s) {', '.join(extra[:10])} are not items of the instance")
+            )
+        if forecast.periods != inst.periods:
+            problems.append(
+                Problem(where, f"{forecast.periods} dates, the instance has {inst.periods} periods")
+            )
+        elif inst.has_dates and not forecast.dates.equals(inst.period_dates()):
+            problems.append(
+                Problem(
+                    where,
+                    f"dates {forecast.dates[0].date()}.. do not match the instance's periods "
+                    f"({inst.start}, every {inst.freq})",
+                )
+            )
+        if problems:
+            raise InstanceError(problems, "forecast")
+        order = [forecast.items.index(i) for i in inst.items.index]
+        self.values = forecast.values[order]  # (items, periods, k)
+
+    def draw(self, rng, n: int) -> np.ndarray:
+        from jitopt.demand import quantile_function
+
+        if self.kind == "point":
+            return np.broadcast_to(
+                np.maximum(self.values[..., 0], 0.0), (n, *self.values.shape[:2])
+            )
+        if self.kind == "samples":
+            pick = rng.integers(self.values.shape[2], size=n)
+            return np.maximum(np.moveaxis(self.values[:, :, pick], 2, 0), 0.0)
+        u = rng.random((n, self.values.shape[0]))
+        draws = quantile_function(self.forecast.probabilities, self.values, u[:, :, None])
+        return np.round(np.round(draws, 3), 0) + 0.0
+
+
+def read_forecast_file(path, model: str | None = None):
+    """A checked forecast (`jitopt.forecast`) from a file or a DataFrame."""
+    from jitopt.forecast import parse_forecast, read_forecast
+
+    frame = read_forecast(path) if isinstance(path, (str, Path)) else path
+    return parse_forecast(frame, model)
 
 
 def disruption_targets(inst: Instance):

@@ -20,7 +20,7 @@ import pandas as pd
 
 from jitopt.check import check_orders
 from jitopt.errors import InstanceError, Problem
-from jitopt.evaluation import Given, Sampled, Source, replay, stress
+from jitopt.evaluation import Given, Sampled, Source, read_forecast_file, replay, stress
 from jitopt.files import OutputFolder, marker
 from jitopt.instance import Instance
 from jitopt.metrics import scenario_table, summarize
@@ -31,6 +31,9 @@ DEFAULT_SCENARIOS = 1000
 # Scenario x item x period cells per chunk: about 10 arrays of this many floats are alive at once.
 CHUNK_CELLS = 2_000_000
 ORDER_COLUMNS = ("supplier", "item", "period", "quantity")
+# demand.csv of a simulation with demand drawn from a forecast is written up to this many rows
+# (scenarios x items x periods); beyond, the seed reproduces it.
+DEMAND_ROWS = 2_000_000
 
 
 @dataclass
@@ -44,6 +47,7 @@ class Simulation:
     scenarios: pd.DataFrame
     outages: pd.DataFrame
     warnings: list[str] = field(default_factory=list)
+    demand: pd.DataFrame | None = None  # demand.csv, for demand drawn from a forecast
 
     def files(self) -> dict[str, str]:
         def csv(frame: pd.DataFrame) -> str:
@@ -54,7 +58,7 @@ class Simulation:
             "simulation.json": json.dumps(self.summary, indent=2) + "\n",
             "scenarios.csv": csv(self.scenarios),
             "outages.csv": csv(self.outages),
-        }
+        } | ({} if self.demand is None else {"demand.csv": csv(self.demand)})
 
     def write(self, out_dir: str | Path | OutputFolder) -> Path:
         """Write the files as one set (`jitopt.files.OutputFolder`, kind "simulation")."""
@@ -72,6 +76,8 @@ def simulate(
     seed: int | None = None,
     replay_dir: str | Path | None = None,
     outages: list[str] | None = None,
+    forecast: str | Path | pd.DataFrame | None = None,
+    model: str | None = None,
     alpha: float | None = None,
     chunk_cells: int = CHUNK_CELLS,
     progress: Callable[[int, int], None] | None = None,
@@ -85,11 +91,14 @@ def simulate(
     listing every problem. ``progress(done, total)`` is called after each chunk."""
     began = time.perf_counter()
     plan = plan_lines(inst, orders)
-    source = scenario_source(inst, scenarios, seed, replay_dir, outages)
+    source = scenario_source(inst, scenarios, seed, replay_dir, outages, forecast, model)
     alpha = inst.risk.alpha if alpha is None else _alpha(alpha)
     lines = Lines.from_orders(inst, plan)
     size = max(1, chunk_cells // (len(inst.items) * inst.periods))
-    tables, scenario_frames, outage_frames = [], [], []
+    tables, scenario_frames, outage_frames, demand_frames = [], [], [], []
+    drawn = getattr(source, "forecast", None) is not None
+    cells = source.count * len(inst.items) * inst.periods
+    keep_demand = drawn and cells <= DEMAND_ROWS
     overflow = 0
     done = 0
     for chunk in source.chunks(size):
@@ -112,6 +121,8 @@ def simulate(
         tables.append(table)
         scenario_frames.append(chunk.scenarios_frame())
         outage_frames.append(chunk.outages)
+        if keep_demand:
+            demand_frames.append(_long_demand(inst, chunk.names, chunk.demand))
         done += len(chunk.names)
         if progress is not None:
             progress(done, source.count)
@@ -124,6 +135,13 @@ def simulate(
         "plan": {"lines": len(plan), "units": float(plan["quantity"].sum())},
     }
     warnings = []
+    if drawn:
+        summary["demand"] = "forecast"
+        if not keep_demand:
+            warnings.append(
+                f"demand.csv is not written ({cells:,} rows): the same forecast, count and seed "
+                "draw the same demand again"
+            )
     if overflow:
         summary["warehouse_overflow_probability"] = float(
             table.loc[table["warehouse_overflow"] > 0, "probability"].sum()
@@ -144,6 +162,20 @@ def simulate(
             {"scenario": str, "target": str, "start": int, "end": int}
         ),
         warnings=warnings,
+        demand=pd.concat(demand_frames, ignore_index=True) if demand_frames else None,
+    )
+
+
+def _long_demand(inst: Instance, names: list[str], demand: np.ndarray) -> pd.DataFrame:
+    """demand.csv rows (scenario, item, period, demand) of a chunk."""
+    W, n_items, T = demand.shape
+    return pd.DataFrame(
+        {
+            "scenario": np.repeat(np.asarray(names, dtype=object), n_items * T),
+            "item": np.tile(np.repeat(inst.items.index.to_numpy(dtype=object), T), W),
+            "period": np.tile(np.arange(1, T + 1), W * n_items),
+            "demand": demand.ravel(),
+        }
     )
 
 
@@ -153,13 +185,16 @@ def scenario_source(
     seed: int | None,
     replay_dir: str | Path | None,
     outages: list[str] | None,
+    forecast=None,
+    model: str | None = None,
 ) -> Source:
     """The scenarios to simulate, in SPEC §8.1's order of precedence."""
     if outages:
         return stress(inst, list(outages))
     if replay_dir is not None:
         return replay(inst, replay_dir)
-    return Sampled(inst, DEFAULT_SCENARIOS if count is None else count, seed)
+    drawn = None if forecast is None else read_forecast_file(forecast, model)
+    return Sampled(inst, DEFAULT_SCENARIOS if count is None else count, seed, drawn)
 
 
 def _alpha(alpha) -> float:

@@ -427,3 +427,45 @@ def test_policy_checks_its_fields():
         Policy("dual", share="0.3")
     with pytest.raises(TypeError, match="not a text"):
         parse_policy(2)
+
+
+# -- policy plans against the optimum ----------------------------------------------------------
+
+
+@settings(max_examples=8, deadline=None)
+@given(
+    seed=st.integers(0, 2**31 - 1),
+    items=st.integers(1, 3),
+    periods=st.integers(3, 6),
+    moq=st.booleans(),
+    disruptions=st.booleans(),
+    spot_buys=st.booleans(),
+)
+def test_in_sample_no_baseline_beats_the_proven_optimum(
+    seed, items, periods, moq, disruptions, spot_buys
+):
+    """On the instance's own scenarios the optimum is a lower bound for every plan: each rule's
+    plan (evaluated with the exact second stage) costs at least the proven optimum, and its plan
+    passes the independent checker."""
+    from jitopt.check import check_plan
+    from jitopt.policies import policy_plan
+
+    tables = generate(
+        items=items,
+        suppliers=3,
+        regions=2,
+        periods=periods,
+        seed=seed,
+        moq=moq,
+        disruptions=disruptions,
+        spot_buys=spot_buys,
+        sampled=4,
+    )
+    inst = jitopt.Instance.from_frames(tables.pop("config"), **tables)
+    best = jitopt.solve(inst, mip_gap=1e-9, time_limit=30)
+    assert best.status == jitopt.Status.OPTIMAL
+    for text in ("jit", "jic:cover=1", "dual:share=0.4"):
+        plan = policy_plan(inst, text)
+        check_plan(inst, plan).raise_if_failed()
+        assert plan.summary["policy"] == text
+        assert plan.objective >= best.objective - 1e-6 * max(1.0, abs(best.objective)), text

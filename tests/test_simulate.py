@@ -84,7 +84,7 @@ def solved(gen: dict) -> tuple[jitopt.Instance, jitopt.Plan]:
     return inst, plan
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=18, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(**FEATURES)
 def test_replay_of_a_solved_plan_gives_its_scenario_costs(tmp_path_factory, **gen):
     inst, plan = solved(gen)
@@ -165,7 +165,7 @@ def arrivals_by_hand(inst, orders: pd.DataFrame, available: np.ndarray) -> np.nd
     return arrived
 
 
-@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(**FEATURES)
 def test_sampled_scenario_costs_equal_an_lp_per_scenario(**gen):
     inst, plan = solved(gen | {"disruptions": True})
@@ -487,3 +487,94 @@ def test_recourse_lines_are_delivered_only_when_the_supplier_can_ship():
     np.testing.assert_allclose(out.purchase, [16.0, 8.0])
     np.testing.assert_allclose(out.arrived[:, 0], [[0, 4, 4], [0, 4, 0]])
     np.testing.assert_allclose(out.short[:, 0], [[0, 0, 0], [0, 0, 4]])
+
+
+# -- demand drawn from a forecast ----------------------------------------------------------------
+
+
+def _forecast_case(tmp_path):
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    forecast = root / "instances/forecast-example/forecast.csv"
+    runner = CliRunner()
+    inst, plan = tmp_path / "inst", tmp_path / "plan"
+    args = [
+        "build",
+        str(forecast),
+        "--catalog",
+        str(root / "instances/forecast-example/catalog"),
+        "-o",
+        str(inst),
+        "--scenarios",
+        "5",
+    ]
+    assert runner.invoke(main, args).exit_code == 0
+    assert (
+        runner.invoke(main, ["plan", str(inst), "--policy", "jit", "-o", str(plan), "-q"]).exit_code
+        == 0
+    )
+    return forecast, inst, plan
+
+
+def test_forecast_demand_is_written_and_replays_to_the_cent(tmp_path):
+    forecast, inst, plan = _forecast_case(tmp_path)
+    runner = CliRunner()
+    result = runner.invoke(
+        main,
+        [
+            "simulate",
+            str(inst),
+            "--plan",
+            str(plan),
+            "--forecast",
+            str(forecast),
+            "--scenarios",
+            "40",
+            "-q",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    sim = plan / "simulation"
+    demand = pd.read_csv(sim / "demand.csv")
+    assert demand["scenario"].nunique() == 40
+    assert (demand["demand"] >= 0).all() and (demand["demand"] == demand["demand"].round()).all()
+    assert json.loads((sim / "simulation.json").read_text())["demand"] == "forecast"
+    replayed = tmp_path / "replayed"
+    result = runner.invoke(
+        main,
+        [
+            "simulate",
+            str(inst),
+            "--plan",
+            str(plan),
+            "--replay",
+            str(sim),
+            "-o",
+            str(replayed),
+            "-q",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    a = pd.read_csv(sim / "simulation.csv")
+    b = pd.read_csv(replayed / "simulation.csv")
+    np.testing.assert_allclose(a["cost"], b["cost"], rtol=0, atol=1e-9)
+    # the forecast's point values are the medians: the drawn demand is around them
+    point = pd.read_csv(forecast).groupby("unique_id")["AutoETS"].sum()
+    drawn = demand.groupby(["scenario", "item"])["demand"].sum().groupby("item").median()
+    np.testing.assert_allclose(drawn.sort_index(), point.sort_index(), rtol=0.25)
+
+
+def test_a_forecast_that_does_not_fit_the_instance(tmp_path):
+    forecast, inst, plan = _forecast_case(tmp_path)
+    short = tmp_path / "short.csv"
+    frame = pd.read_csv(forecast)
+    frame[(frame["unique_id"] != "LCD-35") & (frame["ds"] < "2027-03-22")].to_csv(
+        short, index=False
+    )
+    result = CliRunner().invoke(
+        main, ["simulate", str(inst), "--plan", str(plan), "--forecast", str(short)]
+    )
+    assert result.exit_code == 2, result.output
+    assert "no forecast for item(s) LCD-35" in result.output
+    assert "11 dates, the instance has 12 periods" in result.output
