@@ -393,44 +393,84 @@ class DaskUnreachable(RuntimeError):
 
 
 def frontier_png(table: pd.DataFrame) -> bytes:
-    """Expected cost against CVaR, one labelled point per plan, the efficient plans joined."""
+    """Expected cost against CVaR: one numbered point per plan (the number of its plan_dir; plans
+    on the same spot share it), the efficient plans in colour and joined, and the key on the
+    right."""
     import io
 
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import FuncFormatter
 
-    done = table.dropna(subset=["expected_cost", "cvar"])
-    fig, ax = plt.subplots(figsize=(8, 5.5), dpi=110)
+    done = table.dropna(subset=["expected_cost", "cvar"]).copy()
+    done["number"] = done["plan_dir"].str.extract(r"plans/(\d+)-", expand=False).astype(int)
+    fig = plt.figure(figsize=(10, 5.5), dpi=110)
+    ax = fig.add_axes((0.09, 0.11, 0.56, 0.8))
     try:
-        for row in done.itertuples(index=False):
-            ax.scatter(
-                row.expected_cost,
-                row.cvar,
-                s=36,
-                color="tab:blue" if row.efficient else "tab:gray",
-                zorder=3,
-            )
-            ax.annotate(
-                f"{row.mix} / {row.policy}",
-                (row.expected_cost, row.cvar),
-                textcoords="offset points",
-                xytext=(5, 4),
-                fontsize=8,
-            )
         front = done[done["efficient"]].sort_values("expected_cost")
         ax.plot(
-            front["expected_cost"], front["cvar"], color="tab:blue", lw=1.5, label="efficient plans"
+            front["expected_cost"],
+            front["cvar"],
+            color="tab:blue",
+            lw=1.5,
+            zorder=2,
+            marker="o",
+            ms=8,
+            label="efficient plans",
         )
+        others = done[~done["efficient"]]
+        ax.scatter(
+            others["expected_cost"],
+            others["cvar"],
+            s=40,
+            color="tab:gray",
+            zorder=3,
+            label="other plans",
+        )
+        for (x, y), numbers in _near(done).items():
+            ax.annotate(
+                ", ".join(str(n) for n in numbers),
+                (x, y),
+                textcoords="offset points",
+                xytext=(6, 4),
+                fontsize=8,
+            )
+        money = FuncFormatter(lambda v, _: f"{v:,.0f}")
+        ax.xaxis.set_major_formatter(money)
+        ax.yaxis.set_major_formatter(money)
         ax.set_xlabel("expected cost")
-        ax.set_ylabel("CVaR (tail cost)")
-        ax.set_title("Plans on the same out-of-sample scenarios")
+        ax.set_ylabel("CVaR (mean of the worst tail)")
+        ax.set_title("Plans on the same out-of-sample scenarios", loc="left")
         ax.grid(alpha=0.3)
-        ax.legend(loc="upper right", fontsize=8)
-        fig.tight_layout()
+        ax.legend(loc="lower right", fontsize=8)
+        key = "\n".join(
+            f"{row.number:>2}  {row.mix} / {row.policy}{'  *' if row.efficient else ''}"
+            for row in done.sort_values("number").itertuples(index=False)
+        )
+        fig.text(
+            0.68, 0.91, "plans (* efficient)\n\n" + key, va="top", fontsize=8, family="monospace"
+        )
         buffer = io.BytesIO()
         fig.savefig(buffer, format="png")
         return buffer.getvalue()
     finally:
         plt.close(fig)
+
+
+def _near(done: pd.DataFrame) -> dict[tuple[float, float], list[int]]:
+    """Plan numbers by spot: plans within 1.5 % of the axes' spans of a first one share its
+    label, so that labels do not print over each other."""
+    x, y = done["expected_cost"].to_numpy(float), done["cvar"].to_numpy(float)
+    dx = 0.015 * max(np.ptp(x), 1e-9)
+    dy = 0.015 * max(np.ptp(y), 1e-9)
+    spots: dict[tuple[float, float], list[int]] = {}
+    for xi, yi, n in zip(x, y, done["number"]):
+        for (sx, sy), numbers in spots.items():
+            if abs(xi - sx) <= dx and abs(yi - sy) <= dy:
+                numbers.append(int(n))
+                break
+        else:
+            spots[(xi, yi)] = [int(n)]
+    return spots
