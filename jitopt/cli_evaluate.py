@@ -381,11 +381,14 @@ def compare(
             _compare(folder)
 
     def _compare(folder):
+        import threading
+
         from jitopt.comparison import compare as run
         from jitopt.instance import read_instance
 
         inst = read_instance(instance_dir)
-        _signals.stop = _Interrupt()
+        stop = threading.Event()  # Ctrl-C: stop an optimized plan's search at once
+        _signals.stop = stop
         with _progress(quiet, "plans") as progress:
             result = run(
                 inst,
@@ -397,6 +400,7 @@ def compare(
                 jobs=jobs,
                 dask=dask_address,
                 progress=progress,
+                stop=stop,
             )
         _echo_warnings([*inst.warnings], quiet)
         folder.commit(result.files())
@@ -407,17 +411,6 @@ def compare(
             raise _Exit(4)
 
     _run(debug, action, "interrupted before any plan was finished: nothing written")
-
-
-class _Interrupt:
-    """Stands for a stop event: the first Ctrl-C raises KeyboardInterrupt in the comparison
-    loop, which keeps the plans finished so far."""
-
-    def set(self) -> None:
-        pass
-
-    def is_set(self) -> bool:
-        return False
 
 
 def comparison_report(result, out: Path) -> str:

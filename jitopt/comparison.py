@@ -193,13 +193,16 @@ def _slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "-", text).strip("-")[:40] or "x"
 
 
-def run_task(task: Task) -> Outcome:
-    """Make the task's plan and evaluate it on the common scenarios."""
+def run_task(task: Task, stop=None) -> Outcome:
+    """Make the task's plan and evaluate it on the common scenarios. ``stop`` (a
+    `threading.Event`, in-process runs only) stops an `optimized` plan's search."""
     from jitopt.policies import policy_plan
     from jitopt.simulation import simulate
 
     began = time.perf_counter()
-    options = {"time_limit": task.time_limit} if task.policy.kind == "optimized" else {}
+    options = {}
+    if task.policy.kind == "optimized":
+        options = {"time_limit": task.time_limit} | ({"stop": stop} if stop is not None else {})
     plan = policy_plan(task.restricted, task.policy, **options)
     made = time.perf_counter() - began
     row = {
@@ -245,12 +248,13 @@ def compare(
     jobs: int = 1,
     dask: str | None = None,
     progress: Callable[[int, int], None] | None = None,
+    stop=None,
 ) -> Comparison:
     """Every mix (name -> suppliers or regions; None: all) x policy, made and evaluated on the
     same ``scenarios`` (default 1000) sampled with ``seed`` (default: the instance's seed + 1).
     Bad mixes or policies raise before any plan is made. ``progress(done, total)`` after each
-    plan. A KeyboardInterrupt ends the comparison with the plans finished so far
-    (``interrupted``)."""
+    plan. A KeyboardInterrupt, or ``stop`` (a `threading.Event`) being set, ends the comparison
+    with the plans finished so far (``interrupted``)."""
     from jitopt.evaluation import Sampled
 
     count = DEFAULT_SCENARIOS if scenarios is None else scenarios
@@ -260,7 +264,9 @@ def compare(
     outcomes: list[Outcome] = []
     interrupted = False
     try:
-        for outcome in _execute(jobs_list, jobs, dask):
+        for outcome in _execute(jobs_list, jobs, dask, stop):
+            if stop is not None and stop.is_set():
+                raise KeyboardInterrupt  # a plan cut short by the stop is not kept
             outcomes.append(outcome)
             if progress is not None:
                 progress(len(outcomes), len(jobs_list))
@@ -343,14 +349,14 @@ def efficient(expected: np.ndarray, cvar: np.ndarray) -> np.ndarray:
     return valid & ~dominated.any(axis=1)
 
 
-def _execute(work: list[Task], jobs: int, dask: str | None):
+def _execute(work: list[Task], jobs: int, dask: str | None, stop=None):
     """Yield each task's outcome as it finishes: in this process (jobs = 1), in ``jobs`` local
     processes, or on the Dask cluster at ``dask``."""
     if dask:
         yield from _on_dask(work, dask)
     elif jobs <= 1 or len(work) == 1:
         for task in work:
-            yield run_task(task)
+            yield run_task(task, stop)
     else:
         # spawn: a fresh interpreter per worker (no fork of a process with HiGHS threads)
         with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn")) as pool:
