@@ -12,7 +12,7 @@ import pandas as pd
 
 from jitopt.errors import InstanceError, Problem
 from jitopt.instance import Instance, Reader, read_tables
-from jitopt.scenarios import availability, demand_array, make_scenarios
+from jitopt.scenarios import availability, demand_array
 from jitopt.schema import MAX_SEED, TABLES
 
 REPLAY_TABLES = ("scenarios", "outages", "demand")
@@ -357,45 +357,28 @@ def replay(inst: Instance, folder: str | Path) -> Given:
     outages = parsed.get("outages")
     if outages is None:
         outages = pd.DataFrame({"scenario": [], "target": [], "start": [], "end": []})
+    outages = outages[["scenario", "target", "start", "end"]].astype({"start": int, "end": int})
     scenarios = parsed["scenarios"]
-    demand = parsed.get("demand")
-    if demand is not None:
-        demand = demand[[c for c in ("scenario", "item", "period", "demand") if c in demand]]
-    replayed = replace(
-        inst,
-        scenarios=scenarios,
-        outages=outages.astype({"start": int, "end": int}),
-        demand=inst.demand if demand is None or series is not None else demand,
-    )
-    if series is not None:  # each scenario uses one of the instance's series
+    names = scenarios["scenario"].tolist()
+    if parsed.get("demand") is not None:  # the folder's own demand.csv
+        demand = demand_array(replace(inst, demand=parsed["demand"]), names)
+    elif series is not None:  # each scenario uses one of the instance's series
         series_names, _, series_demand = demand_series(inst)
         pos = {n: k for k, n in enumerate(series_names)}
-        replayed = replace(replayed, demand=demand_array_rows(inst, scenarios))
-        demand_cube = series_demand[[pos[s] for s in series]]
-    else:
-        demand_cube = None
-    sc = make_scenarios(replayed)
+        demand = series_demand[[pos[s] for s in series]]
+    else:  # the instance's one series, or its series of the same names
+        demand = demand_array(inst, names)
     return Given(
         "replay",
         Chunk(
-            names=sc.names,
-            probability=sc.probability,
-            available=sc.available,
-            demand=sc.demand if demand_cube is None else demand_cube,
-            outages=sc.outages,
+            names=names,
+            probability=scenarios["probability"].to_numpy(float),
+            available=availability(inst, names, outages),
+            demand=demand,
+            outages=outages.reset_index(drop=True),
             series=series,
         ),
     )
-
-
-def demand_array_rows(inst: Instance, scenarios: pd.DataFrame) -> pd.DataFrame:
-    """A one-series demand table (the instance's first series): placeholder demand for an
-    instance copy whose scenarios take their demand from ``demand_series``."""
-    d = inst.demand
-    if "scenario" in d.columns:
-        first = min(d["scenario"].unique())
-        d = d[d["scenario"] == first].drop(columns="scenario")
-    return d
 
 
 def _check_series(inst: Instance, names: list[str], series, problems) -> list[str] | None:
