@@ -309,19 +309,14 @@ def compare(
     )
 
 
+# comparison.csv: the plan, every metric of `jitopt.metrics.METRICS` (the cost components as
+# columns of their own), how the plan was made, and the efficiency flag.
 COLUMNS = (
     "mix",
     "policy",
     "plan_dir",
     "suppliers",
-    "expected_cost",
-    "std_error",
-    "cvar",
-    "var",
-    "worst_case_cost",
-    "fill_rate",
-    "stockout_probability",
-    "mean_on_hand_value",
+    *(m.name for m in METRICS if m.name not in ("costs", "alpha")),
     *COST_COMPONENTS,
     "in_sample_expected_cost",
     "plan_status",

@@ -203,3 +203,21 @@ def test_cli_compare_writes_a_comparison_folder_and_replaces_only_its_own(risky,
     result = CliRunner().invoke(main, [*args[:-1], str(foreign)])
     assert result.exit_code == 2
     assert "did not write" in result.output
+
+
+def test_every_metric_reaches_every_output(risky, tmp_path):
+    """A metric is one entry of `jitopt.metrics.METRICS`: it must then appear in a solve's
+    summary.json, in simulation.json and in comparison.csv (the components as columns)."""
+    from jitopt.metrics import METRICS
+
+    inst = jitopt.read_instance(risky)
+    plan = jitopt.solve(inst)
+    sim = simulate(inst, plan.orders, scenarios=20)
+    table = compare(inst, None, ["jit"], scenarios=20).table
+    for metric in METRICS:
+        assert metric.name in plan.summary, metric.name
+        assert metric.name in sim.summary, metric.name
+        if metric.name == "costs":
+            assert set(metric.compute(sim.table, 0.9)) <= set(table.columns)
+        elif metric.name != "alpha":
+            assert metric.name in table.columns, metric.name
