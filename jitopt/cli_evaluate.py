@@ -69,8 +69,7 @@ def plan_cmd(instance_dir, policy, out_dir, time_limit, mip_gap, quiet, debug):
 
         from jitopt.files import OutputFolder
 
-        name = policy.name.replace(":", "-").replace(",", "-").replace("=", "")
-        out = out_dir or Path(instance_dir) / f"plan-{name}"
+        out = out_dir or Path(instance_dir) / f"plan-{policy.slug}"
         with OutputFolder(out, "plan", instance_dir=instance_dir) as folder:
             _make(folder, threading.Event())
 
@@ -110,7 +109,7 @@ def plan_cmd(instance_dir, policy, out_dir, time_limit, mip_gap, quiet, debug):
     "out_dir",
     type=click.Path(path_type=Path),
     help="Folder for simulation.csv, simulation.json, scenarios.csv, outages.csv "
-    "[default: PLAN/simulation].",
+    "[default: PLAN/simulation; for an orders CSV, a simulation folder beside it].",
 )
 @click.option(
     "--scenarios",
@@ -121,7 +120,7 @@ def plan_cmd(instance_dir, policy, out_dir, time_limit, mip_gap, quiet, debug):
 @click.option(
     "--seed",
     type=click.IntRange(0, MAX_SEED),
-    help="Seed for sampling [the instance's seed + 1: out of sample].",
+    help="Seed for sampling [the instance's [scenarios] seed (0 when unset) + 1: out of sample].",
 )
 @click.option(
     "--replay",
@@ -252,9 +251,9 @@ def simulation_report(s: dict, out: Path) -> str:
     """What `jitopt simulate` prints: the metrics, where it wrote."""
     from jitopt.names import shown
 
-    head = f"{shown(s['instance'])}: plan judged on {s['scenarios']:,} {s['source']} scenarios" + (
-        f" (seed {s['seed']})" if s.get("seed") is not None else ""
-    )
+    plural = "s" if s["scenarios"] != 1 else ""
+    head = f"{shown(s['instance'])}: plan judged on {s['scenarios']:,} {s['source']} scenario"
+    head += plural + (f" (seed {s['seed']})" if s.get("seed") is not None else "")
     rows = [
         ("expected cost", f"{s['expected_cost']:,.2f} ± {s['std_error']:,.2f}"),
         (f"CVaR {s['alpha']:.0%}", f"{s['cvar']:,.2f}"),
@@ -291,9 +290,14 @@ def _policies(ctx, param, values):
     from jitopt.policies import parse_policy
 
     try:
-        return [parse_policy(v) for v in values] or None
+        parsed = [parse_policy(v) for v in values]
     except ValueError as exc:
         raise click.BadParameter(str(exc)) from None
+    names = [p.name for p in parsed]
+    for name in names:
+        if names.count(name) > 1:
+            raise click.BadParameter(f"policy {name!r} is given twice")
+    return parsed or None
 
 
 @main.command()
@@ -329,7 +333,9 @@ def _policies(ctx, param, values):
     help="Out-of-sample scenarios every plan is judged on [1000].",
 )
 @click.option(
-    "--seed", type=click.IntRange(0, MAX_SEED), help="Their seed [the instance's seed + 1]."
+    "--seed",
+    type=click.IntRange(0, MAX_SEED),
+    help="Their seed [the instance's [scenarios] seed (0 when unset) + 1].",
 )
 @click.option(
     "--jobs",
@@ -370,7 +376,8 @@ def compare(
     on common scenarios. Writes comparison.csv (efficient plans: no other has both a lower
     expected cost and a lower CVaR), frontier.png and each plan under plans/. Ctrl-C keeps the
     plans already finished (written, and listed as such). Exit codes: 0 written, 2 invalid
-    input, 1 anything else (an unreachable Dask scheduler).
+    input, 4 interrupted (the finished plans written), 1 anything else (an unreachable Dask
+    scheduler).
     """
 
     def action():
@@ -425,8 +432,8 @@ def comparison_report(result, out: Path) -> str:
 
     s = result.summary
     table = Table(
-        title=f"{shown(s['instance'])}: {s['finished']} plans on the same {s['scenarios']:,} "
-        f"out-of-sample scenarios (seed {s['seed']})",
+        title=f"{shown(s['instance'])}: {s['finished']} plan{'s' if s['finished'] != 1 else ''} "
+        f"on the same {s['scenarios']:,} out-of-sample scenarios (seed {s['seed']})",
         box=box.SIMPLE,
         title_justify="left",
     )

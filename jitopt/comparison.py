@@ -157,8 +157,17 @@ def tasks(
     time_limit: float | None,
 ) -> list[Task]:
     """Every mix x policy, checked before any plan is made."""
-    mixes = mixes or {"all": None}
+    mixes = {
+        name: [members] if isinstance(members, str) else members
+        for name, members in (mixes or {"all": None}).items()
+    }
+    if isinstance(policies, (str, Policy)):
+        policies = [policies]
     parsed = [p if isinstance(p, Policy) else parse_policy(p) for p in policies or DEFAULT_POLICIES]
+    names = [p.name for p in parsed]
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:
+        raise ValueError(f"policy {twice[0]!r} is given twice")
     out = []
     problems = []
     restricted = {}
@@ -178,7 +187,7 @@ def tasks(
                     mix=name,
                     suppliers=suppliers,
                     policy=policy,
-                    plan_dir=f"plans/{k + 1:02d}-{_slug(name)}-{_slug(policy.name)}",
+                    plan_dir=f"plans/{k + 1:02d}-{_slug(name)}-{policy.slug}",
                     restricted=sub,
                     full=inst,
                     scenarios=scenarios,
@@ -257,6 +266,8 @@ def compare(
     with the plans finished so far (``interrupted``)."""
     from jitopt.evaluation import Sampled
 
+    if isinstance(jobs, bool) or not isinstance(jobs, (int, np.integer)) or jobs < 1:
+        raise ValueError(f"jobs must be a whole number >= 1, got {jobs!r}")
     count = DEFAULT_SCENARIOS if scenarios is None else scenarios
     common = Sampled(inst, count, seed)  # checks count and seed; the scenarios every plan meets
     jobs_list = tasks(inst, mixes, policies, count, common.seed, time_limit)
@@ -274,6 +285,7 @@ def compare(
         interrupted = True
     outcomes.sort(key=lambda o: o.index)
     table = comparison_table([o.row for o in outcomes])
+    table.attrs["alpha"] = inst.risk.alpha
     chunks = list(common.chunks(max(1, count)))
     summary = marker("comparison") | {
         "instance": inst.name,
@@ -371,7 +383,8 @@ def _on_dask(work: list[Task], address: str):
         from distributed import as_completed as dask_completed
     except ImportError:
         raise RuntimeError(
-            "--dask needs the distributed package: pip install 'jitopt[dask]'"
+            "--dask needs the distributed package: pip install distributed (or, from jitopt's "
+            "folder, pip install '.[dask]')"
         ) from None
     try:
         client = Client(address, timeout=DASK_TIMEOUT)
@@ -442,7 +455,8 @@ def frontier_png(table: pd.DataFrame) -> bytes:
         ax.xaxis.set_major_formatter(money)
         ax.yaxis.set_major_formatter(money)
         ax.set_xlabel("expected cost")
-        ax.set_ylabel("CVaR (mean of the worst tail)")
+        alpha = table.attrs.get("alpha", 0.9)
+        ax.set_ylabel(f"CVaR {alpha:.0%} (mean cost of the worst {1 - alpha:.0%})")
         ax.set_title("Plans on the same out-of-sample scenarios", loc="left")
         ax.grid(alpha=0.3)
         ax.legend(loc="lower right", fontsize=8)

@@ -45,6 +45,7 @@ class Source:
     kind: str  # "sampled", "replay", "stress"
     count: int
     seed: int | None = None
+    notes: list[str]  # options given that this source does not use
 
     def chunks(self, size: int) -> Iterator[Chunk]:
         raise NotImplementedError
@@ -165,8 +166,14 @@ def read_forecast_file(path, model: str | None = None):
     """A checked forecast (`jitopt.forecast`) from a file or a DataFrame."""
     from jitopt.forecast import parse_forecast, read_forecast
 
-    frame = read_forecast(path) if isinstance(path, (str, Path)) else path
-    return parse_forecast(frame, model)
+    if isinstance(path, (str, Path)):
+        if not Path(path).is_file():
+            what = "is a folder" if Path(path).is_dir() else "does not exist"
+            raise InstanceError(
+                [Problem(str(path), f"{what} (--forecast needs a file)")], "forecast"
+            )
+        path = read_forecast(path)
+    return parse_forecast(path, model)
 
 
 def disruption_targets(inst: Instance):

@@ -60,6 +60,9 @@ KINDS = {
     "simulation": SIMULATION_FILES,
     "comparison": COMPARISON_FILES,
 }
+# Files jitopt writes inside the subfolders of a set (a comparison's plans/NN-.../): an old one
+# is dropped with the old set, anything else in those subfolders is carried over.
+NESTED = {"comparison": ("orders.csv", "summary.json", "simulation.csv", "simulation.json")}
 # Kinds whose folder is recognised by a JSON file with "jitopt": kind (see `marker`).
 MARKED = {"simulation": "simulation.json", "comparison": "comparison.json"}
 _STAGING = ".jitopt-new-"
@@ -125,9 +128,10 @@ class OutputFolder:
         if self.instance_dir is not None:
             inst = Path(os.path.realpath(self.instance_dir))
             if path == inst or inst.is_relative_to(path):
+                default = {"plan": "out", "comparison": "compare"}.get(self.kind, "out")
                 raise OutputError(
-                    f"{shown} holds the instance {self.instance_dir}: write the plan to another "
-                    f"folder (the default is {Path(self.instance_dir) / 'out'})"
+                    f"{shown} holds the instance {self.instance_dir}: write the {self.kind} to "
+                    f"another folder (the default is {Path(self.instance_dir) / default})"
                 )
         if path.exists():
             self._inspect()
@@ -255,6 +259,9 @@ class OutputFolder:
             for name, text in files.items():
                 _write_new(staging / name, text)
             for name in os.listdir(self.path):
+                if name in top and (self.path / name).is_dir() and (staging / name).is_dir():
+                    _carry_inside(self.path / name, staging / name, NESTED.get(self.kind, ()))
+                    continue  # a folder of the set: what the user put in it stays
                 if name in top or (name in self.owned and name not in keep):
                     continue  # replaced, or an owned file of the old set that is dropped
                 _carry(self.path / name, staging / name)
@@ -326,10 +333,27 @@ def _is_plan_summary(path: Path) -> bool:
 
 
 def _foreign(shown: Path, visible: list[str], kind: str) -> str:
+    path = Path(os.path.realpath(os.path.expanduser(str(shown))))
+    other = _jitopt_kind(path)
+    if other is not None and other != kind:
+        return (
+            f"{shown} is a {other} folder that jitopt wrote, not a {kind} folder: write the "
+            f"{kind} to another folder"
+        )
     return (
         f"{shown} holds files that jitopt did not write ({_names(visible)}): jitopt writes a "
         f"{kind} only into a new or empty folder or one it wrote before; choose another folder"
     )
+
+
+def _jitopt_kind(path: Path) -> str | None:
+    """The kind of jitopt folder ``path`` is, if any."""
+    for kind, marker_file in MARKED.items():
+        if _is_marked(path / marker_file, kind):
+            return kind
+    if _is_plan_summary(path / "summary.json"):
+        return "plan"
+    return None
 
 
 def _names(names: list[str]) -> str:
@@ -354,6 +378,19 @@ def _write_new(path: Path, content: str | bytes) -> None:
         fh.write(content)
         fh.flush()
         os.fsync(fh.fileno())
+
+
+def _carry_inside(old: Path, new: Path, ours: tuple[str, ...]) -> None:
+    """Carry into the new set's subfolder ``new`` whatever the old one holds that jitopt did not
+    write there (file names in ``ours``) and the new set does not replace: a user's notes, or a
+    simulation written into a compared plan's folder."""
+    for entry in os.listdir(old):
+        src, dst = old / entry, new / entry
+        if dst.is_dir() and src.is_dir() and not src.is_symlink():
+            _carry_inside(src, dst, ours)
+        elif not dst.exists() and not dst.is_symlink() and entry not in ours:
+            dst.parent.mkdir(parents=True, exist_ok=True)
+            _carry(src, dst)
 
 
 def _carry(src: Path, dst: Path) -> None:

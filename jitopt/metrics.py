@@ -178,7 +178,7 @@ METRICS = (
         "stockout_probability",
         "share",
         "P[some demand is not met in its own period]",
-        lambda t, a: expected(t, "stockout"),
+        lambda t, a: min(1.0, expected(t, "stockout")),  # 1e4 x 1e-4 may add up to 1 + 1e-15
     ),
     Metric(
         "mean_on_hand_value",

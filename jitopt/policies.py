@@ -90,6 +90,11 @@ class Policy:
             object.__setattr__(self, name, float(value) + 0.0)  # -0.0 becomes 0.0
 
     @property
+    def slug(self) -> str:
+        """The name as a folder name: ``jic-cover-2``, ``dual-share-0.3-cover-1``."""
+        return re.sub(r"[^A-Za-z0-9._-]+", "-", self.name).strip("-")
+
+    @property
     def name(self) -> str:
         """The canonical text, e.g. ``jic:cover=2``, ``dual:share=0.3,cover=1``, ``optimized``."""
         required, optional = KINDS[self.kind]

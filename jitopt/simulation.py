@@ -134,7 +134,7 @@ def simulate(
         "source": source.kind,
         "plan": {"lines": len(plan), "units": float(plan["quantity"].sum())},
     }
-    warnings = []
+    warnings = list(getattr(source, "notes", []))
     if drawn:
         summary["demand"] = "forecast"
         if not keep_demand:
@@ -188,13 +188,30 @@ def scenario_source(
     forecast=None,
     model: str | None = None,
 ) -> Source:
-    """The scenarios to simulate, in SPEC §8.1's order of precedence."""
+    """The scenarios to simulate, in SPEC §8.1's order of precedence, and notes for the options
+    given that the chosen source does not use."""
+    if isinstance(outages, str):
+        outages = [outages]
+    given = {
+        "--scenarios": count is not None,
+        "--seed": seed is not None,
+        "--forecast": forecast is not None,
+        "--replay": replay_dir is not None,
+    }
     if outages:
-        return stress(inst, list(outages))
-    if replay_dir is not None:
-        return replay(inst, replay_dir)
-    drawn = None if forecast is None else read_forecast_file(forecast, model)
-    return Sampled(inst, DEFAULT_SCENARIOS if count is None else count, seed, drawn)
+        source, why = stress(inst, list(outages)), "--outage gives the one stress scenario"
+    elif replay_dir is not None:
+        source, why = replay(inst, replay_dir), f"--replay {replay_dir} gives the scenarios"
+    else:
+        drawn = None if forecast is None else read_forecast_file(forecast, model)
+        source, why = Sampled(inst, DEFAULT_SCENARIOS if count is None else count, seed, drawn), ""
+    unused = []
+    if source.kind != "sampled":
+        unused = [o for o, on in given.items() if on and not (o == "--replay" and not outages)]
+    source.notes = [f"{option} is not used: {why}" for option in unused]
+    if model is not None and forecast is None:
+        source.notes.append("--model is not used: it picks the model of a --forecast")
+    return source
 
 
 def _alpha(alpha) -> float:

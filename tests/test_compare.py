@@ -221,3 +221,45 @@ def test_every_metric_reaches_every_output(risky, tmp_path):
             assert set(metric.compute(sim.table, 0.9)) <= set(table.columns)
         elif metric.name != "alpha":
             assert metric.name in table.columns, metric.name
+
+
+def test_rerun_keeps_what_the_user_put_inside_the_plan_folders(risky, tmp_path):
+    """A second compare into the same folder replaces jitopt's files of each plan, and keeps a
+    user's note and a simulation written into a plan's folder (`jitopt simulate --plan
+    out/plans/01-all-jit` writes there by default)."""
+    out = tmp_path / "cmp"
+    args = ["compare", str(risky), "--policy", "jit", "--scenarios", "20", "-o", str(out)]
+    assert CliRunner().invoke(main, args).exit_code == 0
+    plan = out / "plans" / "01-all-jit"
+    (plan / "notes.txt").write_text("mine")
+    result = CliRunner().invoke(
+        main, ["simulate", str(risky), "--plan", str(plan), "-q", "--scenarios", "10"]
+    )
+    assert result.exit_code == 0, result.output
+    assert CliRunner().invoke(main, [*args[:-3], "30", "-o", str(out)]).exit_code == 0
+    assert (plan / "notes.txt").read_text() == "mine"
+    assert json.loads((plan / "simulation" / "simulation.json").read_text())["scenarios"] == 10
+    assert json.loads((plan / "simulation.json").read_text())["scenarios"] == 30
+
+
+def test_duplicate_policy_and_bad_jobs_are_refused(risky, tmp_path):
+    result = CliRunner().invoke(
+        main,
+        ["compare", str(risky), "--policy", "jit", "--policy", "JIT", "-o", str(tmp_path / "c")],
+    )
+    assert result.exit_code == 2
+    assert "policy 'jit' is given twice" in result.output
+    inst = jitopt.read_instance(risky)
+    for jobs in (0, 1.5, float("nan"), True):
+        with pytest.raises(ValueError, match="jobs must be a whole number"):
+            compare(inst, None, ["jit"], jobs=jobs)
+
+
+def test_a_plan_folder_is_not_a_comparison_folder(risky, tmp_path):
+    out = tmp_path / "plan"
+    assert CliRunner().invoke(main, ["solve", str(risky), "-o", str(out), "-q"]).exit_code == 0
+    result = CliRunner().invoke(main, ["compare", str(risky), "--policy", "jit", "-o", str(out)])
+    assert result.exit_code == 2
+    assert "is a plan folder that jitopt wrote, not a comparison folder" in result.output
+    result = CliRunner().invoke(main, ["compare", str(risky), "-o", str(risky)])
+    assert "write the comparison to another folder (the default is" in result.output

@@ -578,3 +578,54 @@ def test_a_forecast_that_does_not_fit_the_instance(tmp_path):
     assert result.exit_code == 2, result.output
     assert "no forecast for item(s) LCD-35" in result.output
     assert "11 dates, the instance has 12 periods" in result.output
+
+
+def test_options_the_scenarios_do_not_use_are_named(tmp_path):
+    inst_dir = tiny(tmp_path / "tiny")
+    out = tmp_path / "plan"
+    CliRunner().invoke(main, ["solve", str(inst_dir), "-o", str(out), "-q"])
+    result = CliRunner().invoke(
+        main,
+        [
+            "simulate",
+            str(inst_dir),
+            "--plan",
+            str(out),
+            "--replay",
+            str(out),
+            "--outage",
+            "FAR:2-3",
+            "--scenarios",
+            "50",
+            "--model",
+            "AutoETS",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    for note in [
+        "--scenarios is not used: --outage gives the one stress scenario",
+        "--replay is not used: --outage gives the one stress scenario",
+        "--model is not used",
+    ]:
+        assert note in result.output
+    summary = json.loads((out / "simulation" / "simulation.json").read_text())
+    assert any("--scenarios is not used" in w for w in summary["warnings"])
+
+
+def test_missing_forecast_file_is_a_clear_message(tmp_path):
+    inst_dir = tiny(tmp_path / "tiny")
+    out = tmp_path / "plan"
+    CliRunner().invoke(main, ["solve", str(inst_dir), "-o", str(out), "-q"])
+    result = CliRunner().invoke(
+        main,
+        [
+            "simulate",
+            str(inst_dir),
+            "--plan",
+            str(out),
+            "--forecast",
+            str(tmp_path / "nothere.csv"),
+        ],
+    )
+    assert result.exit_code == 2, result.output
+    assert "nothere.csv: does not exist (--forecast needs a file)" in result.output
