@@ -89,7 +89,7 @@ def test_readme_comparison_table_is_what_the_command_gives(tmp_path):
     assert result.exit_code == 0, result.output
     table = pd.read_csv(tmp_path / "compare" / "comparison.csv")
     rows = [r for r in section.splitlines() if r.startswith("| ") and "`" in r]
-    assert len(rows) == len(table) == 12
+    assert len(rows) == len(table) == 16
 
     def money(x):
         return f"{x:,.0f}"
