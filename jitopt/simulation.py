@@ -9,6 +9,7 @@ scenario (`jitopt.recourse`), chunk by chunk, and the metrics of `jitopt.metrics
 
 from __future__ import annotations
 
+import hashlib
 import json
 import time
 from collections.abc import Callable
@@ -132,7 +133,11 @@ def simulate(
         "scenarios": len(table),
         "seed": source.seed,
         "source": source.kind,
-        "plan": {"lines": len(plan), "units": float(plan["quantity"].sum())},
+        "plan": {
+            "lines": len(plan),
+            "units": float(plan["quantity"].sum()),
+            "sha256": plan_fingerprint(plan),
+        },
     }
     warnings = list(getattr(source, "notes", []))
     if drawn:
@@ -164,6 +169,15 @@ def simulate(
         warnings=warnings,
         demand=pd.concat(demand_frames, ignore_index=True) if demand_frames else None,
     )
+
+
+def plan_fingerprint(plan: pd.DataFrame) -> str:
+    """SHA-256 of the plan's lines (supplier, item, period, quantity; sorted): which plan a
+    simulation judged, so that one left in a plan folder that was solved again can be told
+    apart."""
+    lines = plan.sort_values(["supplier", "item", "period"])[list(ORDER_COLUMNS)]
+    text = lines.to_csv(index=False, lineterminator="\n", float_format="%.10g")
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def _long_demand(inst: Instance, names: list[str], demand: np.ndarray) -> pd.DataFrame:

@@ -629,3 +629,13 @@ def test_missing_forecast_file_is_a_clear_message(tmp_path):
     )
     assert result.exit_code == 2, result.output
     assert "nothere.csv: does not exist (--forecast needs a file)" in result.output
+
+
+def test_simulation_names_the_plan_it_judged(tmp_path):
+    inst = jitopt.read_instance(tiny(tmp_path / "tiny"))
+    plan = jitopt.solve(inst)
+    a = simulate(inst, plan.orders, scenarios=3).summary["plan"]["sha256"]
+    shuffled = plan.orders.sample(frac=1.0, random_state=1)
+    assert simulate(inst, shuffled, scenarios=3).summary["plan"]["sha256"] == a
+    changed = plan.orders.assign(quantity=plan.orders["quantity"] + 1.0)
+    assert simulate(inst, changed, scenarios=3).summary["plan"]["sha256"] != a
