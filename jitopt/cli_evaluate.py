@@ -348,7 +348,7 @@ def _policies(ctx, param, values):
     "--dask",
     "dask_address",
     help="Address of a Dask scheduler (tcp://host:8786) to send the plans to, instead of "
-    "--jobs (pip install 'jitopt[dask]').",
+    "--jobs (needs the distributed package: pip install '.[dask]' in jitopt's folder).",
 )
 @click.option(
     "--time-limit",
