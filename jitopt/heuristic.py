@@ -47,6 +47,8 @@ MIN_STEP_SECONDS = 1.5
 # few seconds; with more of them spent on HiGHS's primal heuristics than on its cut rounds, steps
 # that stop at their time limit return better plans (benchmarks/README.md, "Step effort").
 STEP_HEURISTIC_EFFORT = 0.3
+# Most time the fallback plan's completion may take (it is an LP in all but the joint binaries).
+FALLBACK_SECONDS = 10.0
 ITEM_VARIABLES = ("w", "n", "v")  # indexed (supplier, item, period[, tier]): belong to one item
 
 
@@ -126,11 +128,15 @@ class Heuristic(threading.Thread):
         deadline: float,
         start: Callable[[float, threading.Event], dict | None] | None = None,
         columns: dict | None = None,
+        fallback: dict | None = None,
     ):
         super().__init__(name="jitopt-heuristic", daemon=True)
         # ``start(seconds, stopped)``: item integer values of a plan to start from, by (component name,
         # index) (`integer_values`), e.g. the expected-value plan; ``columns``: `item_columns`.
-        self.start_plan, self.columns = start, columns
+        # ``fallback``: item integer values of a plan made by a rule in a fraction of a second
+        # (the `jit` policy's lines), completed and handed over first, so that a plan exists
+        # within seconds whatever happens to the construction.
+        self.start_plan, self.columns, self.fallback = start, columns, fallback
         self.h = highspy.Highs()
         self.h.setOptionValue("output_flag", False)
         self.h.setOptionValue("mip_heuristic_effort", STEP_HEURISTIC_EFFORT)
@@ -160,11 +166,18 @@ class Heuristic(threading.Thread):
 
     def run(self) -> None:
         try:
-            plan = self._from_start() if self.start_plan is not None else None
-            if plan is None:
-                plan = self._construct()
-            if plan is not None:
-                self._improve(plan)
+            first = self._first_plan() if self.fallback is not None else None
+            found = self._from_start() if self.start_plan is not None else None
+            if found is None and first is None:
+                # Relax-and-fix only without a fallback plan: its steps depend on wall-clock
+                # limits, and on a slow or busy machine it spent 40 of 60 s on a plan 9 times
+                # dearer than the fallback's (benchmarks/README.md, "A plan in seconds").
+                found = self._construct()
+            if first is not None and (found is None or first[0] < found[0]):
+                self._settle(first[1])  # improve the fallback's plan: the construction's is worse
+                found = first
+            if found is not None:
+                self._improve(*found)
         except BaseException as exc:  # noqa: BLE001 - reported by the caller, never lost
             self.error = exc
 
@@ -191,7 +204,7 @@ class Heuristic(threading.Thread):
         if len(cols):
             self.h.changeColsBounds(len(cols), cols, self.free_lower[cols], self.free_upper[cols])
 
-    def _from_start(self) -> np.ndarray | None:
+    def _from_start(self) -> tuple[float, np.ndarray] | None:
         """The plan of ``start`` (its line and lot decisions fixed, the rest solved), or None."""
         values = self.start_plan(START_SHARE * self._left(), self.stopped)
         if values is None or self.stopped.is_set() or self._left() <= 0:
@@ -204,9 +217,31 @@ class Heuristic(threading.Thread):
             self._free(cols)
             return None
         self.incumbent.offer(*found)
-        return found[1]
+        return found
 
-    def _construct(self) -> np.ndarray | None:
+    def _settle(self, plan: np.ndarray) -> None:
+        """Every integer column integer again, the item columns fixed at ``plan``: the state
+        fix-and-optimize starts from."""
+        integer = highspy.HighsVarType.kInteger
+        for g in [*self.groups, self.joint]:
+            self._integrality(g, integer)
+        for g in self.groups:
+            self._fix(g, plan)
+
+    def _first_plan(self) -> tuple[float, np.ndarray] | None:
+        """Complete the fallback's lines (their quantities, order placements and stock solved
+        with the lines fixed), offer the plan, and free the lines again."""
+        cols = np.array(list(self.columns.values()), dtype=np.int32)
+        fixed = np.array([round(self.fallback.get(key, 0.0)) for key in self.columns], dtype=float)
+        fixed = np.clip(fixed, self.free_lower[cols], self.free_upper[cols])
+        self.h.changeColsBounds(len(cols), cols, fixed, fixed)
+        found = self._solve(min(FALLBACK_SECONDS, max(self._left(), 0.1)))
+        if found is not None:
+            self.incumbent.offer(*found)
+        self._free(cols)
+        return found
+
+    def _construct(self) -> tuple[float, np.ndarray] | None:
         """Relax-and-fix: a complete plan, or None when time ran out first."""
         continuous, integer = highspy.HighsVarType.kContinuous, highspy.HighsVarType.kInteger
         for g in [*self.groups, self.joint]:
@@ -246,11 +281,11 @@ class Heuristic(threading.Thread):
         if found is None:
             return None
         self.incumbent.offer(*found)
-        return found[1]
+        return found
 
-    def _improve(self, plan: np.ndarray) -> None:
-        """Fix-and-optimize passes until one finds nothing better or time is up."""
-        best = self.incumbent.value
+    def _improve(self, best: float, plan: np.ndarray) -> None:
+        """Fix-and-optimize passes from ``plan`` (of cost ``best``) until one finds nothing
+        better or time is up."""
         while not self.stopped.is_set() and self._left() > 0.5:
             improved = False
             for g in self.groups:

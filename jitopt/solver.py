@@ -123,6 +123,7 @@ class Problem:
             heuristic = _large(self.model, self.size if not self._changed() else None)
         stop = stop if stop is not None else threading.Event()
         start = self._expected_value_plan if heuristic and len(self.scenarios) > 1 else None
+        fallback = self._policy_plan_lines() if heuristic and not self._changed() else None
         run = run_highs(
             self.model,
             time_limit,
@@ -134,6 +135,7 @@ class Problem:
             stop=stop,
             deadline=began + time_limit,
             progress=lambda phase: setattr(self, "phase", phase),
+            fallback=fallback,
         )
         self.phase = "finish"
         run.build_seconds = self.build_seconds
@@ -175,6 +177,32 @@ class Problem:
     def _our_objective(self) -> bool:
         objectives = list(self.model.component_data_objects(pyo.Objective, active=True))
         return len(objectives) == 1 and objectives[0] is getattr(self.model, "total_cost", None)
+
+    def _policy_plan_lines(self) -> dict | None:
+        """The item integer values (line used, lots, price tier) of the `jit` policy's plan: a
+        plan that keeps every rule, made in a fraction of a second (`jitopt.policies`), for the
+        heuristic to hand over first. None when the policy cannot make one."""
+        from jitopt.policies import policy_orders
+
+        try:
+            orders = policy_orders(self.instance, "jit").orders
+        except (ValueError, KeyError):
+            return None
+        m, lot = self.model, self.instance.offers["lot_multiple"]
+        values: dict = {}
+        for s, i, t, q in zip(
+            orders["supplier"], orders["item"], orders["period"], orders["quantity"]
+        ):
+            line = (s, i, int(t))
+            if hasattr(m, "w") and line in m.w:
+                values["w", line] = 1.0
+            if hasattr(m, "n") and line in m.n:
+                values["n", line] = round(q / lot[s, i])
+            for tier in self.data.tiers.get(line, ()):
+                if tier.low - 1e-9 <= q <= tier.high + 1e-9 and hasattr(m, "v"):
+                    values["v", (*line, tier.k)] = 1.0
+                    break
+        return values
 
     def _expected_value_plan(self, seconds: float, stopped: threading.Event) -> dict | None:
         """Line and lot decisions of the expected-value problem's best plan within ``seconds``
@@ -336,13 +364,15 @@ def run_highs(
     stop: threading.Event | None = None,
     deadline: float | None = None,
     progress=None,
+    fallback: dict | None = None,
 ) -> SolverRun:
     """Solve with HiGHS (in memory, via Pyomo's highspy interface) and map the outcome to a
     `Status`; load the plan into the model's variables.
 
     With ``heuristic``, `jitopt.heuristic` runs in a second thread and hands its plans to HiGHS;
     the better of HiGHS's and the heuristic's final plans is kept, and the bound is HiGHS's.
-    ``start(seconds, stopped)`` gives the heuristic a plan to start from (see `Heuristic`).
+    ``start(seconds, stopped)`` gives the heuristic a plan to start from, ``fallback`` the line
+    decisions of a rule's plan to hand over first (see `Heuristic`).
     Setting the event ``stop``, or a KeyboardInterrupt while HiGHS runs, stops the search within
     a moment (status feasible or no_solution, ``run.interrupted``). ``deadline`` (a
     `time.perf_counter` value, default now + ``time_limit``) ends the whole run.
@@ -383,7 +413,8 @@ def run_highs(
                 incumbent,
                 deadline=end,
                 start=start,
-                columns=item_columns(opt, model) if start is not None else None,
+                columns=item_columns(opt, model) if start or fallback else None,
+                fallback=fallback,
             )
             h.cbMipUserSolution.subscribe(_give_incumbent, incumbent)
             worker.start()
