@@ -7,7 +7,10 @@ in the first, and hands every better plan to HiGHS through its user-solution cal
 
 The heuristic works on a copy of the HiGHS model (nothing is rebuilt) and cuts it by item:
 
-1. *Relax-and-fix*: all integer variables relaxed; group by group, the group's variables are made
+0. *A rule's plan first* (``fallback``): the line decisions of the `jit` policy
+   (`jitopt.policies`), completed by HiGHS (quantities, order placements, stock), a plan within
+   seconds on any machine. Fix-and-optimize starts from it; relax-and-fix is skipped.
+1. *Relax-and-fix* (when there is no rule's plan): all integer variables relaxed; group by group, the group's variables are made
    integer, the small MIP solved, and its values fixed. The relaxed rest keeps later groups'
    needs (capacity, joint order costs) in view. In each step the group's lines that the relaxed
    plan before it leaves at zero stay at zero (as in RENS), which keeps the step's MIP small.
