@@ -15,7 +15,6 @@ is a pure function of its inputs, so the results do not depend on where it ran.
 from __future__ import annotations
 
 import json
-import re
 import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -30,6 +29,7 @@ from jitopt.errors import InstanceError, Problem
 from jitopt.files import OutputFolder, marker
 from jitopt.instance import Instance
 from jitopt.metrics import METRICS
+from jitopt.names import slug
 from jitopt.policies import Policy, parse_policy
 from jitopt.schema import COST_COMPONENTS
 
@@ -187,7 +187,7 @@ def tasks(
                     mix=name,
                     suppliers=suppliers,
                     policy=policy,
-                    plan_dir=f"plans/{k + 1:02d}-{_slug(name)}-{policy.slug}",
+                    plan_dir=f"plans/{k + 1:02d}-{slug(name)}-{policy.slug}",
                     restricted=sub,
                     full=inst,
                     scenarios=scenarios,
@@ -196,10 +196,6 @@ def tasks(
                 )
             )
     return out
-
-
-def _slug(text: str) -> str:
-    return re.sub(r"[^A-Za-z0-9._-]+", "-", text).strip("-")[:40] or "x"
 
 
 def run_task(task: Task, stop=None) -> Outcome:

@@ -12,7 +12,7 @@ import pandas as pd
 
 from jitopt.errors import InstanceError, Problem
 from jitopt.instance import Instance, Reader, read_tables
-from jitopt.scenarios import availability, demand_array
+from jitopt.scenarios import availability, check_count, check_seed, demand_array
 from jitopt.schema import MAX_SEED, TABLES
 
 REPLAY_TABLES = ("scenarios", "outages", "demand")
@@ -64,15 +64,9 @@ class Sampled(Source):
     kind = "sampled"
 
     def __init__(self, inst: Instance, count: int, seed: int | None = None, forecast=None):
-        if isinstance(count, bool) or not isinstance(count, (int, np.integer)) or count < 1:
-            raise ValueError(f"the scenario count must be a whole number >= 1, got {count!r}")
         if seed is None:
             seed = (inst.sampling.seed + 1) % (MAX_SEED + 1)  # out of sample by default
-        if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
-            raise ValueError(f"the seed must be a whole number >= 0, got {seed!r}")  # noqa: TRY004
-        if not 0 <= seed <= MAX_SEED:
-            raise ValueError(f"the seed must be in 0..{MAX_SEED}, got {seed}")
-        self.inst, self.count, self.seed = inst, int(count), int(seed)
+        self.inst, self.count, self.seed = inst, check_count(count), check_seed(seed)
         self.targets = disruption_targets(inst)
         self.series_names, self.series_prob, self.series = demand_series(inst)
         self.forecast = None if forecast is None else ForecastDemand(inst, forecast)

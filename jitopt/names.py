@@ -11,6 +11,7 @@ copied into an instance.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 FORMULA_START = ("=", "+", "-", "@")
@@ -41,3 +42,9 @@ def shown(name) -> str:
 def _escape(char: str) -> str:
     code = ord(char)
     return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def slug(text: str, limit: int = 40) -> str:
+    """``text`` as a folder name: runs of anything but letters, digits, ``.``, ``_``, ``-`` become
+    one ``-`` (``jic:cover=2`` -> ``jic-cover-2``); at most ``limit`` characters."""
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", text).strip("-")[:limit] or "x"

@@ -220,9 +220,9 @@ def evaluate_orders(inst: Instance, sc: ScenarioSet, orders: pd.DataFrame, run: 
     """The plan of fixed ``orders`` (supplier, item, period, quantity) on the scenarios ``sc``:
     the second stage solved exactly per scenario (`jitopt.recourse`), in the format of a solved
     plan (a policy's plan, `jitopt plan`)."""
-    orders = price_orders(inst, orders[["supplier", "item", "period", "quantity"]])
-    lead = inst.suppliers["lead_time"]
-    orders.insert(3, "arrival_period", orders["period"] + orders["supplier"].map(lead).astype(int))
+    orders = with_arrivals(
+        inst, price_orders(inst, orders[["supplier", "item", "period", "quantity"]])
+    )
     outcome = recourse(inst, Lines.from_orders(inst, orders), sc.available, sc.demand)
     W, n_items, T = sc.demand.shape
     inventory = pd.DataFrame(
@@ -257,6 +257,15 @@ def model_size(model) -> dict:
         "integers": sum(v.is_integer() and not v.is_binary() for v in variables),
         "constraints": sum(1 for _ in model.component_data_objects(pyo.Constraint, active=True)),
     }
+
+
+def with_arrivals(inst: Instance, orders: pd.DataFrame) -> pd.DataFrame:
+    """``orders`` with ``arrival_period`` (order period + the supplier's lead time) after
+    ``period``."""
+    lead = inst.suppliers["lead_time"]
+    orders = orders.copy()
+    orders.insert(3, "arrival_period", orders["period"] + orders["supplier"].map(lead).astype(int))
+    return orders
 
 
 def price_orders(inst: Instance, orders: pd.DataFrame) -> pd.DataFrame:

@@ -92,7 +92,9 @@ class Policy:
     @property
     def slug(self) -> str:
         """The name as a folder name: ``jic-cover-2``, ``dual-share-0.3-cover-1``."""
-        return re.sub(r"[^A-Za-z0-9._-]+", "-", self.name).strip("-")
+        from jitopt.names import slug
+
+        return slug(self.name)
 
     @property
     def name(self) -> str:

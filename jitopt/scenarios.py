@@ -67,7 +67,7 @@ def scenario_count(inst: Instance, count: int | None = None) -> int:
     if kind == "demand":
         return int(inst.demand["scenario"].nunique())
     if kind == "sampled":
-        return _count(inst.sampling.count if count is None else count)
+        return check_count(inst.sampling.count if count is None else count)
     return 1
 
 
@@ -77,13 +77,15 @@ def _risky(inst: Instance) -> bool:
     )
 
 
-def _count(count) -> int:
+def check_count(count) -> int:
+    """A scenario count, checked: ValueError unless a whole number >= 1."""
     if isinstance(count, bool) or not isinstance(count, (int, np.integer)) or count < 1:
         raise ValueError(f"the scenario count must be a whole number >= 1, got {count!r}")
     return int(count)
 
 
-def _seed(seed) -> int:
+def check_seed(seed) -> int:
+    """A seed, checked: ValueError unless a whole number in 0..MAX_SEED."""
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
         raise ValueError(f"the seed must be a whole number >= 0, got {seed!r}")  # noqa: TRY004
     if not 0 <= seed <= MAX_SEED:
@@ -101,12 +103,12 @@ def make_scenarios(
     """
     kind = scenario_kind(inst)
     if count is not None:
-        _count(count)
+        check_count(count)
     if seed is not None:
-        _seed(seed)
+        check_seed(seed)
     notes = _unused_options(inst, kind, count, seed)
     count = inst.sampling.count if count is None else count
-    seed = _seed(inst.sampling.seed if seed is None else seed)
+    seed = check_seed(inst.sampling.seed if seed is None else seed)
 
     if kind == "explicit":
         names = inst.scenarios["scenario"].tolist()
@@ -117,7 +119,7 @@ def make_scenarios(
         prob = np.full(len(names), 1.0 / len(names))
         outages = sample_outages(inst, names, seed) if _risky(inst) else _no_outages()
     elif kind == "sampled":
-        count = _count(count)
+        count = check_count(count)
         names = [f"s{k + 1}" for k in range(count)]
         prob = np.full(count, 1.0 / count)
         outages = sample_outages(inst, names, seed)

@@ -25,7 +25,7 @@ from jitopt.evaluation import Given, Sampled, Source, read_forecast_file, replay
 from jitopt.files import OutputFolder, marker
 from jitopt.instance import Instance
 from jitopt.metrics import scenario_table, summarize
-from jitopt.plan import price_orders
+from jitopt.plan import price_orders, with_arrivals
 from jitopt.recourse import Lines, recourse
 
 DEFAULT_SCENARIOS = 1000
@@ -252,10 +252,7 @@ def plan_lines(inst: Instance, orders: pd.DataFrame | str | Path) -> pd.DataFram
     ]
     if problems:
         raise InstanceError(problems, "plan")
-    priced = price_orders(inst, frame[list(ORDER_COLUMNS)])
-    lead = inst.suppliers["lead_time"]
-    priced.insert(3, "arrival_period", priced["period"] + priced["supplier"].map(lead).astype(int))
-    return priced
+    return with_arrivals(inst, price_orders(inst, frame[list(ORDER_COLUMNS)]))
 
 
 def read_orders(path: str | Path) -> tuple[str, pd.DataFrame]:
