@@ -52,6 +52,18 @@ MIN_STEP_SECONDS = 1.5
 STEP_HEURISTIC_EFFORT = 0.3
 # Most time the fallback plan's completion may take (it is an LP in all but the joint binaries).
 FALLBACK_SECONDS = 10.0
+# Periods per window of the period neighbourhood: every item's lines in this many consecutive
+# periods are freed together. Two periods are about 550 columns on `large`; three made steps too
+# slow to finish in their time (benchmarks/README.md, "Neighbourhoods").
+PERIOD_WINDOW = 2
+# Time limit of one improvement step. A step starts from the current plan and keeps only a better
+# one, so a step cut short (a slow or busy machine) costs time, never plan quality.
+STEP_SECONDS = 3.0
+# A pass that lowers the plan's cost by more than this share goes back to the first family (the
+# item groups): a pass's big changes open new moves for single items.
+RESTART_GAIN = 2e-3
+# Most time for the LP relaxation that orders the item groups (`Heuristic._prioritise`).
+PRIORITY_LP_SECONDS = 10.0
 ITEM_VARIABLES = ("w", "n", "v")  # indexed (supplier, item, period[, tier]): belong to one item
 
 
@@ -95,6 +107,45 @@ def item_columns(opt, model) -> dict[tuple[str, object], int]:
     return {key: col[id(v)] for key, v, per_item in _integers(model) if per_item}
 
 
+def period_windows(opt, model, window: int = PERIOD_WINDOW) -> list[list[np.ndarray]]:
+    """Two tilings of the periods into windows of ``window`` periods (the second shifted by one
+    period), each window as the HiGHS columns of every item integer variable in its periods."""
+    col = opt._pyomo_var_to_solver_var_map
+    by_period: dict[object, list[int]] = {}
+    for (_, index), v, per_item in _integers(model):
+        if per_item:
+            by_period.setdefault(index[2], []).append(col[id(v)])
+    periods = sorted(by_period)
+    tilings = []
+    for offset in range(min(window, 2) if len(periods) > window else 1):
+        cuts = [0, *range(offset or window, len(periods), window), len(periods)]
+        cuts = sorted(set(cuts))
+        tiling = [
+            np.array([c for t in periods[a:b] for c in by_period[t]], dtype=np.int32)
+            for a, b in zip(cuts, cuts[1:])
+        ]
+        tilings.append([w for w in tiling if len(w)])
+    return tilings
+
+
+def item_owners(opt, model) -> np.ndarray:
+    """For every HiGHS column, the position of its item among the items with integer columns
+    (in the model's line order, as in `item_groups`), or -1: a column belongs to an item when
+    its variable's index has the item second, as every per-item variable of the model has
+    ((supplier or scenario, item, period, ...))."""
+    col = opt._pyomo_var_to_solver_var_map
+    codes: dict[object, int] = {}
+    for (_, index), _v, per_item in _integers(model):
+        if per_item:
+            codes.setdefault(index[1], len(codes))
+    owner = np.full(len(col), -1, dtype=np.int64)
+    for v in model.component_data_objects(pyo.Var):
+        index = v.index()
+        if isinstance(index, tuple) and len(index) >= 3 and id(v) in col:
+            owner[col[id(v)]] = codes.get(index[1], -1)
+    return owner
+
+
 def item_groups(
     opt, model, group_columns: int = GROUP_COLUMNS
 ) -> tuple[np.ndarray, list[np.ndarray]]:
@@ -132,6 +183,8 @@ class Heuristic(threading.Thread):
         start: Callable[[float, threading.Event], dict | None] | None = None,
         columns: dict | None = None,
         fallback: dict | None = None,
+        windows: list[list[np.ndarray]] | None = None,
+        owner: np.ndarray | None = None,
     ):
         super().__init__(name="jitopt-heuristic", daemon=True)
         # ``start(seconds, stopped)``: item integer values of a plan to start from, by (component name,
@@ -143,11 +196,16 @@ class Heuristic(threading.Thread):
         self.h = highspy.Highs()
         self.h.setOptionValue("output_flag", False)
         self.h.setOptionValue("mip_heuristic_effort", STEP_HEURISTIC_EFFORT)
-        self.h.passModel(highs.getModel())
+        self.passed = highs.getModel()
+        self.h.passModel(self.passed)
+        self.owner = owner  # `item_owners`: orders the item groups by what they stand to gain
         lp = self.h.getLp()
         self.free_lower = np.array(lp.col_lower_, dtype=float)
         self.free_upper = np.array(lp.col_upper_, dtype=float)
         self.joint, self.groups = joint, groups
+        # Neighbourhoods of fix-and-optimize, in the order they are tried: the item groups, then
+        # each tiling of the periods into windows (`period_windows`).
+        self.families = [groups, *(tiling for tiling in windows or () if len(tiling) > 1)]
         self.incumbent = incumbent
         self.deadline = deadline
         self.stopped = threading.Event()
@@ -180,6 +238,8 @@ class Heuristic(threading.Thread):
                 self._settle(first[1])  # improve the fallback's plan: the construction's is worse
                 found = first
             if found is not None:
+                if self.owner is not None:
+                    self._prioritise(found[1])
                 self._improve(*found)
         except BaseException as exc:  # noqa: BLE001 - reported by the caller, never lost
             self.error = exc
@@ -286,25 +346,72 @@ class Heuristic(threading.Thread):
         self.incumbent.offer(*found)
         return found
 
+    def _prioritise(self, plan: np.ndarray) -> None:
+        """Regroup the items, those that stand to gain most first: an item's gain is what its
+        columns cost in ``plan`` less what they cost in the LP relaxation. A rule's plan is
+        worst for the items it planned last (the capacity they needed was gone), and with them
+        first the first pass makes most of its gains in its first seconds (benchmarks/README.md,
+        "Neighbourhoods"). Keeps the order when the LP is not solved in time."""
+        lp = highspy.Highs()
+        lp.setOptionValue("output_flag", False)
+        lp.passModel(self.passed)
+        integer = np.concatenate([*self.groups, self.joint])
+        lp.changeColsIntegrality(
+            len(integer), integer, np.full(len(integer), highspy.HighsVarType.kContinuous)
+        )
+        lp.setOptionValue("time_limit", max(0.1, min(PRIORITY_LP_SECONDS, 0.2 * self._left())))
+        for callback in (lp.cbSimplexInterrupt, lp.cbIpmInterrupt):
+            callback.subscribe(self._interrupt)
+        lp.run()
+        if lp.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+            return
+        cost = np.asarray(lp.getLp().col_cost_) * (plan - np.asarray(lp.getSolution().col_value))
+        mine = self.owner >= 0
+        gain = np.bincount(self.owner[mine], weights=cost[mine])
+        columns = np.concatenate(self.groups)
+        items = self.owner[columns]
+        size = len(self.groups[0])
+        groups, current = [], []
+        for k in np.argsort(-gain, kind="stable"):
+            current.extend(columns[items == k])
+            if len(current) >= size:
+                groups.append(np.array(current, dtype=np.int32))
+                current = []
+        if current:
+            groups.append(np.array(current, dtype=np.int32))
+        self.groups = self.families[0] = groups
+
     def _improve(self, best: float, plan: np.ndarray) -> None:
-        """Fix-and-optimize passes from ``plan`` (of cost ``best``) until one finds nothing
-        better or time is up."""
-        while not self.stopped.is_set() and self._left() > 0.5:
-            improved = False
-            for g in self.groups:
-                if self.stopped.is_set() or self._left() <= 0.5:
-                    return
-                self._free(g)
-                start = highspy.HighsSolution()
-                start.col_value = list(plan)
-                start.value_valid = True
-                self.h.setSolution(start)
-                seconds = min(self._left(), max(2.0, self._left() / len(self.groups)))
-                found = self._solve(seconds)
-                if found is not None and found[0] < best - 1e-9 * max(1.0, abs(best)):
-                    best, plan = found[0], found[1]
-                    self.incumbent.offer(best, plan)
-                    improved = True
-                self._fix(g, plan)
-            if not improved:
-                return
+        """Fix-and-optimize from ``plan`` (of cost ``best``), a variable neighbourhood search:
+        passes over the item groups, then over the period windows, in turn, until a pass over
+        each family in a row has found nothing better, or time is up.
+
+        Item groups change one item's lines in every period at once and make most of the gains
+        early; once no group can improve, what is left is across items (shared capacities and
+        joint orders), which the period windows reach (benchmarks/README.md, "Neighbourhoods")."""
+        stale, k = 0, 0
+        while stale < len(self.families) and not self.stopped.is_set() and self._left() > 0.5:
+            before = best
+            improved, best, plan = self._pass(self.families[k], best, plan)
+            stale = 0 if improved else stale + 1
+            k = 0 if before - best > RESTART_GAIN * abs(before) else (k + 1) % len(self.families)
+
+    def _pass(self, family, best: float, plan: np.ndarray) -> tuple[bool, float, np.ndarray]:
+        """One step per neighbourhood of ``family``: its columns freed, every other item column
+        fixed at ``plan``, the small MIP solved from ``plan``; a better plan replaces it."""
+        improved = False
+        for g in family:
+            if self.stopped.is_set() or self._left() <= 0.5:
+                break
+            self._free(g)
+            start = highspy.HighsSolution()
+            start.col_value = list(plan)
+            start.value_valid = True
+            self.h.setSolution(start)
+            found = self._solve(min(self._left(), STEP_SECONDS))
+            if found is not None and found[0] < best - 1e-9 * max(1.0, abs(best)):
+                best, plan = found[0], found[1]
+                self.incumbent.offer(best, plan)
+                improved = True
+            self._fix(g, plan)
+        return improved, best, plan

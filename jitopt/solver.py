@@ -21,7 +21,15 @@ from pyomo.contrib.solver.common.factory import SolverFactory
 from jitopt.check import check_plan
 from jitopt.diagnose import explain_infeasible, undeliverable
 from jitopt.errors import SolveError
-from jitopt.heuristic import Heuristic, Incumbent, integer_values, item_columns, item_groups
+from jitopt.heuristic import (
+    Heuristic,
+    Incumbent,
+    integer_values,
+    item_columns,
+    item_groups,
+    item_owners,
+    period_windows,
+)
 from jitopt.instance import Instance
 from jitopt.model import ModelData, build_model
 from jitopt.plan import Plan, SolverRun, Status, make_plan, model_size
@@ -415,6 +423,8 @@ def run_highs(
                 start=start,
                 columns=item_columns(opt, model) if start or fallback else None,
                 fallback=fallback,
+                windows=period_windows(opt, model),
+                owner=item_owners(opt, model),
             )
             h.cbMipUserSolution.subscribe(_give_incumbent, incumbent)
             worker.start()

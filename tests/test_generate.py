@@ -170,7 +170,13 @@ def test_heuristic_plans_are_valid_plans(checked):
 
     from pyomo.contrib.solver.common.factory import SolverFactory
 
-    from jitopt.heuristic import Heuristic, Incumbent, item_groups
+    from jitopt.heuristic import (
+        Heuristic,
+        Incumbent,
+        item_groups,
+        item_owners,
+        period_windows,
+    )
     from jitopt.plan import SolverRun, make_plan
     from jitopt.solver import _load, extract
 
@@ -182,9 +188,23 @@ def test_heuristic_plans_are_valid_plans(checked):
     joint, groups = item_groups(opt, problem.model, group_columns=40)
     assert len(groups) >= 3  # the heuristic really works group by group here
     incumbent = Incumbent()
-    worker = Heuristic(opt._solver_model, joint, groups, incumbent, time.perf_counter() + 20)
+    worker = Heuristic(
+        opt._solver_model,
+        joint,
+        groups,
+        incumbent,
+        time.perf_counter() + 20,
+        windows=period_windows(opt, problem.model),
+        owner=item_owners(opt, problem.model),
+    )
     worker.run()
     assert worker.error is None and incumbent.solution is not None
+    # the item groups, reordered by what they stand to gain, still hold every item column once,
+    # whole items each
+    assert sorted(np.concatenate(worker.groups)) == sorted(np.concatenate(groups))
+    owner = item_owners(opt, problem.model)
+    seen = [set(owner[g]) for g in worker.groups]
+    assert all(not (a & b) for k, a in enumerate(seen) for b in seen[k + 1 :])
     assert [v for _, v in incumbent.history] == sorted(
         (v for _, v in incumbent.history), reverse=True
     )
@@ -193,6 +213,39 @@ def test_heuristic_plans_are_valid_plans(checked):
     run = SolverRun(jitopt.Status.FEASIBLE, incumbent.value, None, 1.0, "heuristic", 20, 1e-4)
     plan = checked(make_plan(problem.instance, problem.scenarios, orders, inventory, run))
     assert plan.objective == pytest.approx(incumbent.value, rel=1e-6)
+
+
+def test_heuristic_neighbourhoods_cover_every_item_column():
+    """The period windows tile the periods twice (the second shifted by one), each window the
+    columns of consecutive periods; the owner of every item integer column is its item."""
+    from pyomo.contrib.solver.common.factory import SolverFactory
+
+    from jitopt.heuristic import _integers, item_columns, item_owners, period_windows
+
+    tables = generate(items=5, suppliers=3, regions=2, periods=9, seed=3)
+    config = tables.pop("config")
+    problem = jitopt.build(jitopt.Instance.from_frames(config, **tables))
+    opt = SolverFactory("highs")
+    opt.set_instance(problem.model)
+    columns = item_columns(opt, problem.model)
+    period = {c: index[2] for (_, index), c in columns.items()}
+    tilings = period_windows(opt, problem.model, window=2)
+    assert len(tilings) == 2
+    for offset, tiling in enumerate(tilings):
+        assert sorted(np.concatenate(tiling)) == sorted(columns.values())
+        spans = [sorted({period[c] for c in w}) for w in tiling]
+        assert all(s == list(range(s[0], s[-1] + 1)) and len(s) <= 2 for s in spans)
+        assert [s[0] for s in spans] == sorted(s[0] for s in spans)
+    assert len(tilings[1][0]) < len(tilings[0][0])  # the shifted tiling starts with one period
+    owner = item_owners(opt, problem.model)
+    items = {}
+    for (_, index), c in columns.items():
+        items.setdefault(index[1], set()).add(owner[c])
+    assert all(len(codes) == 1 and -1 not in codes for codes in items.values())
+    assert len({next(iter(codes)) for codes in items.values()}) == len(items)
+    col = opt._pyomo_var_to_solver_var_map
+    assert all(owner[col[id(m)]] == -1 for m in problem.model.y.values())
+    assert list(_integers(problem.model))  # the model has integer columns at all
 
 
 def test_generate_command_writes_identical_files_for_the_same_seed(tmp_path):
