@@ -50,8 +50,11 @@ MIN_STEP_SECONDS = 1.5
 # few seconds; with more of them spent on HiGHS's primal heuristics than on its cut rounds, steps
 # that stop at their time limit return better plans (benchmarks/README.md, "Step effort").
 STEP_HEURISTIC_EFFORT = 0.3
-# Most time the fallback plan's completion may take (it is an LP in all but the joint binaries).
+# Most time the fallback plan's completion may take (it is an LP in all but the joint binaries):
+# this many seconds, or this share of the heuristic's time when that is more (on the 30-scenario
+# scale benchmark the completion alone takes about 16 s).
 FALLBACK_SECONDS = 10.0
+FALLBACK_SHARE = 0.25
 # Periods per window of the period neighbourhood: every item's lines in this many consecutive
 # periods are freed together. Two periods are about 550 columns on `large`; three made steps too
 # slow to finish in their time (benchmarks/README.md, "Neighbourhoods").
@@ -59,6 +62,9 @@ PERIOD_WINDOW = 2
 # Time limit of one improvement step. A step starts from the current plan and keeps only a better
 # one, so a step cut short (a slow or busy machine) costs time, never plan quality.
 STEP_SECONDS = 3.0
+# ... or this many times the first plan's completion, when that is longer: a step solves a MIP
+# as large as the completion's, so on a big model (or a slow or busy machine) it needs longer.
+STEP_FACTOR = 3.0
 # A pass that lowers the plan's cost by more than this share goes back to the first family (the
 # item groups): a pass's big changes open new moves for single items.
 RESTART_GAIN = 2e-3
@@ -208,6 +214,7 @@ class Heuristic(threading.Thread):
         self.families = [groups, *(tiling for tiling in windows or () if len(tiling) > 1)]
         self.incumbent = incumbent
         self.deadline = deadline
+        self.step_seconds = STEP_SECONDS  # raised to STEP_FACTOR x the first completion's time
         self.stopped = threading.Event()
         self.error: BaseException | None = None
         # Stopping is final (the run is over), so every kind of solve may be cut short: the LP
@@ -298,8 +305,11 @@ class Heuristic(threading.Thread):
         fixed = np.array([round(self.fallback.get(key, 0.0)) for key in self.columns], dtype=float)
         fixed = np.clip(fixed, self.free_lower[cols], self.free_upper[cols])
         self.h.changeColsBounds(len(cols), cols, fixed, fixed)
-        found = self._solve(min(FALLBACK_SECONDS, max(self._left(), 0.1)))
+        began = time.perf_counter()
+        limit = max(FALLBACK_SECONDS, FALLBACK_SHARE * self._left())
+        found = self._solve(min(limit, max(self._left(), 0.1)))
         if found is not None:
+            self.step_seconds = max(STEP_SECONDS, STEP_FACTOR * (time.perf_counter() - began))
             self.incumbent.offer(*found)
         self._free(cols)
         return found
@@ -408,7 +418,7 @@ class Heuristic(threading.Thread):
             start.col_value = list(plan)
             start.value_valid = True
             self.h.setSolution(start)
-            found = self._solve(min(self._left(), STEP_SECONDS))
+            found = self._solve(min(self._left(), self.step_seconds))
             if found is not None and found[0] < best - 1e-9 * max(1.0, abs(best)):
                 best, plan = found[0], found[1]
                 self.incumbent.offer(best, plan)
