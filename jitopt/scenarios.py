@@ -48,6 +48,33 @@ class ScenarioSet:
             kind="expected-value",
         )
 
+    def representatives(self, k: int) -> ScenarioSet:
+        """At most ``k`` scenarios that span this set from the least to the most disrupted: the
+        scenarios sorted by the supplier-periods they have out (then by total demand) and cut
+        into ``k`` runs of about equal probability; each run is represented by its middle
+        scenario, which carries the run's probability (`jitopt.heuristic` can start from the
+        plan of these few, a plan that hedges)."""
+        if len(self) <= k:
+            return self
+        out = (~self.available).sum(axis=(1, 2))
+        order = np.lexsort((self.demand.sum(axis=(1, 2)), out))
+        p = self.probability[order]
+        run = np.minimum((k * (np.cumsum(p) - p / 2)).astype(int), k - 1)
+        picked, weight = [], []
+        for r in np.unique(run):
+            members = order[run == r]
+            picked.append(int(members[len(members) // 2]))
+            weight.append(float(self.probability[members].sum()))
+        names = [self.names[w] for w in picked]
+        return ScenarioSet(
+            names=names,
+            probability=np.array(weight) / sum(weight),
+            available=self.available[picked],
+            demand=self.demand[picked],
+            outages=self.outages[self.outages["scenario"].isin(names)].reset_index(drop=True),
+            kind="representative",
+        )
+
 
 def scenario_kind(inst: Instance) -> str:
     """How ``inst`` gets its scenarios: "explicit" (scenarios.csv), "demand" (demand.csv has a

@@ -43,6 +43,10 @@ MIN_SOLVE_SECONDS = 1.0  # HiGHS gets at least this, even when building used the
 # The heuristic pays off on large models, where HiGHS alone can spend the whole time limit at the
 # root node with only a poor plan (benchmarks/README.md); small models solve faster without it.
 HEURISTIC_MIN_INTEGERS = 1000
+# With several scenarios the heuristic starts from the plan of this many representative scenarios
+# (`ScenarioSet.representatives`: from the mildest to the most disrupted), a plan that hedges;
+# 0: from the expected-value plan (every supplier always up) (benchmarks/README.md, "Starts").
+START_SCENARIOS = 4
 OBJECTIVE_RTOL = 1e-5  # HiGHS's objective and the one recomputed from the plan's tables
 
 
@@ -130,7 +134,7 @@ class Problem:
         if heuristic is None:
             heuristic = _large(self.model, self.size if not self._changed() else None)
         stop = stop if stop is not None else threading.Event()
-        start = self._expected_value_plan if heuristic and len(self.scenarios) > 1 else None
+        start = self._start_plan if heuristic and len(self.scenarios) > 1 else None
         fallback = self._policy_plan_lines() if heuristic and not self._changed() else None
         run = run_highs(
             self.model,
@@ -212,11 +216,24 @@ class Problem:
                     break
         return values
 
-    def _expected_value_plan(self, seconds: float, stopped: threading.Event) -> dict | None:
+    def _start_plan(self, seconds: float, stopped: threading.Event) -> dict | None:
+        """The plan `jitopt.heuristic` starts from with several scenarios: that of
+        `START_SCENARIOS` representative scenarios, or the expected-value plan."""
+        if START_SCENARIOS:
+            return self._expected_value_plan(
+                seconds, stopped, self.scenarios.representatives(START_SCENARIOS)
+            )
+        return self._expected_value_plan(seconds, stopped)
+
+    def _expected_value_plan(
+        self, seconds: float, stopped: threading.Event, scenarios: ScenarioSet | None = None
+    ) -> dict | None:
         """Line and lot decisions of the expected-value problem's best plan within ``seconds``
-        (one scenario: mean demand, every supplier available), for `jitopt.heuristic` to start
-        from; None when it found no plan. Setting ``stopped`` interrupts it."""
-        model, _ = build_model(self.instance, self.scenarios.expected_value())
+        (one scenario: mean demand, every supplier available; or the problem of ``scenarios``
+        instead), for `jitopt.heuristic` to start from; None when it found no plan. Setting
+        ``stopped`` interrupts it."""
+        scenarios = self.scenarios.expected_value() if scenarios is None else scenarios
+        model, _ = build_model(self.instance, scenarios)
         run = run_highs(
             model,
             seconds,

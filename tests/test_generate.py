@@ -337,6 +337,36 @@ def test_expected_value_scenario_is_the_mean_demand_with_everyone_available():
     assert np.allclose(ev.demand, 5.0) and len(ev.outages) == 0
 
 
+def test_representative_scenarios_span_the_set_by_hand():
+    """ScenarioSet.representatives(k): six scenarios out 0, 5, 1, 4, 2, 3 supplier-periods with
+    probabilities 0.1, 0.2, 0.1, 0.2, 0.25, 0.15; sorted by outages (0, 1, 2, 3, 4, 5:
+    probabilities 0.1, 0.1, 0.25, 0.15, 0.2, 0.2, cumulative midpoints 0.05, 0.15, 0.325, 0.525,
+    0.7, 0.9) and cut into two runs of about half the probability each (midpoint below 1/2: out
+    0, 1, 2; the rest: out 3, 4, 5), represented by their middle scenarios (out 1 and 4) with
+    probabilities 0.45 and 0.55."""
+    from jitopt.scenarios import ScenarioSet, _no_outages
+
+    out = [0, 5, 1, 4, 2, 3]
+    available = np.ones((6, 2, 3), dtype=bool)
+    for w, n in enumerate(out):
+        available[w].flat[:n] = False
+    sc = ScenarioSet(
+        names=[f"s{w}" for w in range(6)],
+        probability=np.array([0.1, 0.2, 0.1, 0.2, 0.25, 0.15]),
+        available=available,
+        demand=np.arange(6, dtype=float)[:, None, None] * np.ones((6, 1, 3)),
+        outages=_no_outages(),
+        kind="explicit",
+    )
+    two = sc.representatives(2)
+    assert two.names == ["s2", "s3"]  # out 1 and out 4
+    assert np.allclose(two.probability, [0.45, 0.55])
+    assert (two.available == available[[2, 3]]).all() and (two.demand == sc.demand[[2, 3]]).all()
+    assert sc.representatives(6) is sc and sc.representatives(10) is sc
+    assert np.isclose(sc.representatives(4).probability.sum(), 1.0)
+    assert len(sc.representatives(4)) <= 4
+
+
 def test_heuristic_starting_from_the_expected_value_plan_gives_valid_plans(checked):
     """With scenarios, the heuristic first takes the expected-value plan's line decisions and
     solves the rest on the full model: that plan is feasible with the cost it claims (the
