@@ -36,14 +36,20 @@ import highspy
 import numpy as np
 import pyomo.environ as pyo
 
-# Integer columns per group: small enough for HiGHS to solve a group's MIP in about a second.
+# Integer columns per group: small enough for HiGHS to solve a group's MIP in about a second, on
+# a model with REFERENCE_DENSITY columns per item integer column (the deterministic benchmark).
+# Scenarios multiply the continuous columns a step carries along: with D columns per item integer
+# column, groups have GROUP_COLUMNS * sqrt(REFERENCE_DENSITY / D) integer columns (about 135 with
+# 20 scenarios; there 100 gave 8.7 % at 60 s, 400 11.2 %, one item per group 10.7 %).
 GROUP_COLUMNS = 400
+REFERENCE_DENSITY = 2.7
 # Relative gap at which a group's MIP counts as solved.
 STEP_GAP = 1e-3
 # The relax-and-fix construction gets at most this share of the heuristic's time.
 CONSTRUCTION_SHARE = 0.75
-# Share of the heuristic's time for the plan to start from (the expected-value plan), when given.
-START_SHARE = 0.5
+# Share of the heuristic's time for the plan to start from (that of a few scenarios), when given:
+# with half, on the 20-scenario benchmark, little time was left for the steps that improve it.
+START_SHARE = 0.25
 # Shortest time limit of one relax-and-fix step: shorter ones return poor plans for their group.
 MIN_STEP_SECONDS = 1.5
 # HiGHS's mip_heuristic_effort in the heuristic's own MIPs (HiGHS's default is 0.05). A step has a
@@ -65,6 +71,12 @@ STEP_SECONDS = 3.0
 # ... or this many times the first plan's completion, when that is longer: a step solves a MIP
 # as large as the completion's, so on a big model (or a slow or busy machine) it needs longer.
 STEP_FACTOR = 3.0
+# A step that reaches its time limit without a better plan makes the next steps this much longer
+# (at most STEP_MAX_SHARE of the time left): on a model with many scenarios, or a busy machine,
+# a 3 s step may never finish its root node. A step done in under half its time shortens them
+# again (never below the starting length).
+STEP_GROWTH = 1.5
+STEP_MAX_SHARE = 0.5
 # A pass that lowers the plan's cost by more than this share goes back to the first family (the
 # item groups): a pass's big changes open new moves for single items.
 RESTART_GAIN = 2e-3
@@ -153,10 +165,11 @@ def item_owners(opt, model) -> np.ndarray:
 
 
 def item_groups(
-    opt, model, group_columns: int = GROUP_COLUMNS
+    opt, model, group_columns: int | None = None
 ) -> tuple[np.ndarray, list[np.ndarray]]:
     """HiGHS columns of the joint integer variables, and the item groups' integer columns (whole
-    items, about ``group_columns`` columns per group)."""
+    items, about ``group_columns`` columns per group; by default GROUP_COLUMNS, fewer on
+    models with many columns per integer column)."""
     col = opt._pyomo_var_to_solver_var_map
     joint, by_item = [], {}
     for (_, index), v, per_item in _integers(model):
@@ -164,6 +177,9 @@ def item_groups(
             by_item.setdefault(index[1], []).append(col[id(v)])
         else:
             joint.append(col[id(v)])
+    if group_columns is None:
+        density = len(col) / max(1, sum(len(c) for c in by_item.values()))
+        group_columns = round(GROUP_COLUMNS * min(1.0, math.sqrt(REFERENCE_DENSITY / density)))
     groups, current = [], []
     for columns in by_item.values():  # insertion order: the model's line order
         current.extend(columns)
@@ -214,7 +230,8 @@ class Heuristic(threading.Thread):
         self.families = [groups, *(tiling for tiling in windows or () if len(tiling) > 1)]
         self.incumbent = incumbent
         self.deadline = deadline
-        self.step_seconds = STEP_SECONDS  # raised to STEP_FACTOR x the first completion's time
+        # Step length: STEP_SECONDS, or STEP_FACTOR x the first completion's time, then adapted
+        self.base_step_seconds = self.step_seconds = STEP_SECONDS
         self.stopped = threading.Event()
         self.error: BaseException | None = None
         # Stopping is final (the run is over), so every kind of solve may be cut short: the LP
@@ -309,7 +326,8 @@ class Heuristic(threading.Thread):
         limit = max(FALLBACK_SECONDS, FALLBACK_SHARE * self._left())
         found = self._solve(min(limit, max(self._left(), 0.1)))
         if found is not None:
-            self.step_seconds = max(STEP_SECONDS, STEP_FACTOR * (time.perf_counter() - began))
+            seconds = max(STEP_SECONDS, STEP_FACTOR * (time.perf_counter() - began))
+            self.base_step_seconds = self.step_seconds = seconds
             self.incumbent.offer(*found)
         self._free(cols)
         return found
@@ -418,10 +436,23 @@ class Heuristic(threading.Thread):
             start.col_value = list(plan)
             start.value_valid = True
             self.h.setSolution(start)
+            began = time.perf_counter()
             found = self._solve(min(self._left(), self.step_seconds))
-            if found is not None and found[0] < best - 1e-9 * max(1.0, abs(best)):
+            timed_out = self.h.getModelStatus() == highspy.HighsModelStatus.kTimeLimit
+            better = found is not None and found[0] < best - 1e-9 * max(1.0, abs(best))
+            if better:
                 best, plan = found[0], found[1]
                 self.incumbent.offer(best, plan)
                 improved = True
             self._fix(g, plan)
+            self._adapt(time.perf_counter() - began, timed_out and not better)
         return improved, best, plan
+
+    def _adapt(self, seconds: float, wasted: bool) -> None:
+        """Lengthen the steps after one that ran out of time for nothing (``wasted``); shorten
+        them after one that finished early."""
+        if wasted:
+            longest = max(self.base_step_seconds, STEP_MAX_SHARE * self._left())
+            self.step_seconds = min(self.step_seconds * STEP_GROWTH, longest)
+        elif seconds < 0.5 * self.step_seconds:
+            self.step_seconds = max(self.step_seconds / STEP_GROWTH, self.base_step_seconds)
