@@ -1,4 +1,4 @@
-"""A primal heuristic that runs next to HiGHS: relax-and-fix, then fix-and-optimize over item groups.
+"""A primal heuristic that runs next to HiGHS: a rule's plan, then fix-and-optimize over items and periods.
 
 On large models with MOQs and capacities HiGHS can spend the whole time limit in the cut rounds of
 its root node, where its own heuristics hardly run, and return a plan that orders almost nothing
@@ -15,9 +15,16 @@ The heuristic works on a copy of the HiGHS model (nothing is rebuilt) and cuts i
    needs (capacity, joint order costs) in view. In each step the group's lines that the relaxed
    plan before it leaves at zero stay at zero (as in RENS), which keeps the step's MIP small.
    The result is a complete plan.
-2. *Fix-and-optimize*: group by group, every other group's integer variables are fixed at the
-   current plan, the group's are freed, and the small MIP is solved starting from the current
-   plan, so it can only improve. Passes repeat until one brings nothing or time is up.
+2. *Fix-and-optimize*, a variable neighbourhood search: step by step, one neighbourhood's integer
+   variables are freed, every other item integer variable is fixed at the current plan, and the
+   small MIP is solved starting from the current plan, so it can only improve. Neighbourhoods
+   come in families that take turns: the item groups (ordered by what they stand to gain), then
+   two tilings of the periods into two-period windows (`period_windows`); the search ends when
+   each family in turn has found nothing, or time is up. Step lengths adapt to the machine and
+   the model (`_adapt`), so a step cut short costs time, never plan quality.
+
+With several scenarios, a plan to start from (``start``: that of a few representative
+scenarios) is solved between 0. and 2., and fix-and-optimize starts from the better plan.
 
 The joint variables (order placed with a supplier in a period, supplier used) are relaxed during
 relax-and-fix (integer, they would charge every order cost that a relaxed line touches) and integer
