@@ -23,8 +23,8 @@ The heuristic works on a copy of the HiGHS model (nothing is rebuilt) and cuts i
    each family in turn has found nothing, or time is up. Step lengths adapt to the machine and
    the model (`_adapt`), so a step cut short costs time, never plan quality.
 
-With several scenarios, a plan to start from (``start``: that of a few representative
-scenarios) is solved between 0. and 2., and fix-and-optimize starts from the better plan.
+With several scenarios, a plan to start from (``start``: the expected-value plan) is solved
+between 0. and 2., and fix-and-optimize starts from the better plan.
 
 The joint variables (order placed with a supplier in a period, supplier used) are relaxed during
 relax-and-fix (integer, they would charge every order cost that a relaxed line touches) and integer
@@ -54,7 +54,7 @@ REFERENCE_DENSITY = 2.7
 STEP_GAP = 1e-3
 # The relax-and-fix construction gets at most this share of the heuristic's time.
 CONSTRUCTION_SHARE = 0.75
-# Share of the heuristic's time for the plan to start from (that of a few scenarios), when given:
+# Share of the heuristic's time for the plan to start from (the expected-value plan), when given:
 # with half, on the 20-scenario benchmark, little time was left for the steps that improve it.
 START_SHARE = 0.25
 # Shortest time limit of one relax-and-fix step: shorter ones return poor plans for their group.

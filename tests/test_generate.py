@@ -389,6 +389,11 @@ def test_heuristic_starting_from_the_expected_value_plan_gives_valid_plans(check
     assert len(problem.scenarios) == 6
     ev = problem._expected_value_plan(10.0, threading.Event())
     assert ev and all(abs(v - round(v)) < 1e-6 for (name, _), v in ev.items() if name == "w")
+    # the hedging start (solver.START_SCENARIOS > 0): a plan of two representative scenarios
+    two = problem.scenarios.representatives(2)
+    assert len(two) == 2 and np.isclose(two.probability.sum(), 1.0)
+    rep = problem._expected_value_plan(10.0, threading.Event(), two)
+    assert rep and all(abs(v - round(v)) < 1e-6 for (name, _), v in rep.items() if name == "w")
 
     opt = SolverFactory("highs")
     opt.set_instance(problem.model)
