@@ -1,4 +1,4 @@
-"""A primal heuristic that runs next to HiGHS: a rule's plan, then fix-and-optimize over items and periods.
+"""A primal heuristic next to HiGHS: a rule's plan, then fix-and-optimize over items and periods.
 
 On large models with MOQs and capacities HiGHS can spend the whole time limit in the cut rounds of
 its root node, where its own heuristics hardly run, and return a plan that orders almost nothing
@@ -69,8 +69,8 @@ STEP_HEURISTIC_EFFORT = 0.3
 FALLBACK_SECONDS = 10.0
 FALLBACK_SHARE = 0.25
 # Periods per window of the period neighbourhood: every item's lines in this many consecutive
-# periods are freed together. Two periods are about 550 columns on `large`; three made steps too
-# slow to finish in their time (benchmarks/README.md, "Neighbourhoods").
+# periods are freed together. Two periods are about 610 columns on `large`; three made steps too
+# slow to finish in their time (benchmarks/README.md, "Closer to optimal").
 PERIOD_WINDOW = 2
 # Time limit of one improvement step. A step starts from the current plan and keeps only a better
 # one, so a step cut short (a slow or busy machine) costs time, never plan quality.
@@ -386,7 +386,7 @@ class Heuristic(threading.Thread):
         columns cost in ``plan`` less what they cost in the LP relaxation. A rule's plan is
         worst for the items it planned last (the capacity they needed was gone), and with them
         first the first pass makes most of its gains in its first seconds (benchmarks/README.md,
-        "Neighbourhoods"). Keeps the order when the LP is not solved in time."""
+        "Closer to optimal"). Keeps the order when the LP is not solved in time."""
         lp = highspy.Highs()
         lp.setOptionValue("output_flag", False)
         lp.passModel(self.passed)
@@ -423,7 +423,8 @@ class Heuristic(threading.Thread):
 
         Item groups change one item's lines in every period at once and make most of the gains
         early; once no group can improve, what is left is across items (shared capacities and
-        joint orders), which the period windows reach (benchmarks/README.md, "Neighbourhoods")."""
+        joint orders), which the period windows reach (benchmarks/README.md, "Closer to
+        optimal")."""
         stale, k = 0, 0
         while stale < len(self.families) and not self.stopped.is_set() and self._left() > 0.5:
             before = best

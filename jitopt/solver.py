@@ -47,7 +47,7 @@ HEURISTIC_MIN_INTEGERS = 1000
 # this many representative scenarios (`ScenarioSet.representatives`: from the mildest to the most
 # disrupted), a plan that hedges. On the 20-scenario benchmark at 60 s the expected-value start
 # ended at 5.6-7.8 %, four representative scenarios at 9.5-10.6 %: the 4-scenario problem is not
-# solved well enough in its share of the time (benchmarks/README.md, "Many scenarios").
+# solved well enough in its share of the time (benchmarks/README.md, "Closer to optimal").
 START_SCENARIOS = 0
 OBJECTIVE_RTOL = 1e-5  # HiGHS's objective and the one recomputed from the plan's tables
 
