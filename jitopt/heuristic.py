@@ -187,15 +187,22 @@ def item_groups(
     if group_columns is None:
         density = len(col) / max(1, sum(len(c) for c in by_item.values()))
         group_columns = round(GROUP_COLUMNS * min(1.0, math.sqrt(REFERENCE_DENSITY / density)))
+    # insertion order: the model's line order
+    return np.array(joint, dtype=np.int32), _chunks(by_item.values(), group_columns)
+
+
+def _chunks(items, size: int) -> list[np.ndarray]:
+    """Consecutive items' columns joined into groups of at least ``size`` columns (the last
+    group may be smaller); an item is never split."""
     groups, current = [], []
-    for columns in by_item.values():  # insertion order: the model's line order
+    for columns in items:
         current.extend(columns)
-        if len(current) >= group_columns:
+        if len(current) >= size:
             groups.append(np.array(current, dtype=np.int32))
             current = []
     if current:
         groups.append(np.array(current, dtype=np.int32))
-    return np.array(joint, dtype=np.int32), groups
+    return groups
 
 
 class Heuristic(threading.Thread):
@@ -406,15 +413,8 @@ class Heuristic(threading.Thread):
         columns = np.concatenate(self.groups)
         items = self.owner[columns]
         size = len(self.groups[0])
-        groups, current = [], []
-        for k in np.argsort(-gain, kind="stable"):
-            current.extend(columns[items == k])
-            if len(current) >= size:
-                groups.append(np.array(current, dtype=np.int32))
-                current = []
-        if current:
-            groups.append(np.array(current, dtype=np.int32))
-        self.groups = self.families[0] = groups
+        ordered = (columns[items == k] for k in np.argsort(-gain, kind="stable"))
+        self.groups = self.families[0] = _chunks(ordered, size)
 
     def _improve(self, best: float, plan: np.ndarray) -> None:
         """Fix-and-optimize from ``plan`` (of cost ``best``), a variable neighbourhood search:
