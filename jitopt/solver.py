@@ -221,11 +221,8 @@ class Problem:
     def _start_plan(self, seconds: float, stopped: threading.Event) -> dict | None:
         """The plan `jitopt.heuristic` starts from with several scenarios: that of
         `START_SCENARIOS` representative scenarios, or the expected-value plan."""
-        if START_SCENARIOS:
-            return self._expected_value_plan(
-                seconds, stopped, self.scenarios.representatives(START_SCENARIOS)
-            )
-        return self._expected_value_plan(seconds, stopped)
+        few = self.scenarios.representatives(START_SCENARIOS) if START_SCENARIOS else None
+        return self._expected_value_plan(seconds, stopped, few)
 
     def _expected_value_plan(
         self, seconds: float, stopped: threading.Event, scenarios: ScenarioSet | None = None
