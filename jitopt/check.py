@@ -835,3 +835,25 @@ def _check_summary_facts(
     if numbers and bound > objective and not _close(bound, objective, rtol):
         problems.append(f"summary.json: bound {bound:.10g} is above objective {objective:.10g}")
     return problems
+
+
+# --- the model's rules, checked here in the checker's own terms ---------------------------------
+
+# For each constraint family of the model (`jitopt.model.FAMILIES`, named as in
+# models/formulation.md), the function of this checker that verifies it independently.
+# tests/test_model_registry.py fails when a family has no entry.
+RULES: dict[str, Callable] = {
+    "line_setup_link": _scenario_costs,  # a line cost for every order line
+    "min_order_quantity": _check_order_lines,
+    "price_tiers": _check_order_lines,  # the unit cost of the line's tier
+    "order_setup_link": _scenario_costs,  # an order cost for every supplier-period with lines
+    "supplier_contract_link": _scenario_costs,  # a contract cost for every supplier with lines
+    "lot_multiple": _check_order_lines,
+    "supplier_capacity": _check_order_totals,
+    "max_share": _check_shares,
+    "max_suppliers": _check_order_totals,
+    "inventory_balance": _check_balance,
+    "warehouse_capacity": _check_warehouse,
+    "total_cost": _check_summary,  # the objective against the costs recomputed per scenario
+    "cvar_excess_def": _set_metrics,  # CVaR recomputed from the scenario costs (`_cvar`)
+}

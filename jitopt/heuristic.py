@@ -43,6 +43,8 @@ import highspy
 import numpy as np
 import pyomo.environ as pyo
 
+from jitopt.model import item_integers
+
 # Integer columns per group: small enough for HiGHS to solve a group's MIP in about a second, on
 # a model with REFERENCE_DENSITY columns per item integer column (the deterministic benchmark).
 # Scenarios multiply the continuous columns a step carries along: with D columns per item integer
@@ -89,7 +91,6 @@ STEP_MAX_SHARE = 0.5
 RESTART_GAIN = 2e-3
 # Most time for the LP relaxation that orders the item groups (`Heuristic._prioritise`).
 PRIORITY_LP_SECONDS = 10.0
-ITEM_VARIABLES = ("w", "n", "v")  # indexed (supplier, item, period[, tier]): belong to one item
 
 
 @dataclass
@@ -114,11 +115,13 @@ class Incumbent:
 
 def _integers(model):
     """(key, variable, belongs to one item) for each free integer variable; key is (component
-    name, index), the same in every model built from the same instance."""
+    name, index), the same in every model built from the same instance. The variables that belong
+    to one item are those the model's families declare (`jitopt.model.Family.item_integers`)."""
+    per_item = item_integers()
     for v in model.component_data_objects(pyo.Var):
         if v.is_integer() and not v.fixed:
             name = v.parent_component().local_name
-            yield (name, v.index()), v, name in ITEM_VARIABLES
+            yield (name, v.index()), v, name in per_item
 
 
 def integer_values(model) -> dict[tuple[str, object], float]:

@@ -28,6 +28,7 @@ import jitopt
 from jitopt.cli import main
 from jitopt.plan import Status, cvar
 from jitopt.scenarios import make_scenarios
+from tests.hand_worked import switches_on
 from tests.instance_factory import write_instance as factory_write
 
 approx = pytest.approx
@@ -131,6 +132,7 @@ def test_cvar_function_by_hand(alpha, expected):
     assert cvar(costs, prob, alpha) == approx(expected, rel=1e-12)
 
 
+@switches_on("cvar_excess_def")
 def test_cvar_of_a_solved_plan_by_hand(checked):
     """Three explicit scenarios, objective 0.5 * E[C] + 0.5 * CVaR_0.75(C), checked by hand.
 

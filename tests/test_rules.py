@@ -26,6 +26,7 @@ import jitopt
 from jitopt.check import check_solution
 from jitopt.cli import main
 from jitopt.plan import Status
+from tests.hand_worked import switches_on
 from tests.instance_factory import write_instance as factory_write
 
 # -- builders --------------------------------------------------------------------------------------
@@ -137,6 +138,7 @@ approx = pytest.approx
 #   X in period 1, Y in period 2: two order periods               -> 20
 # Purchase 10 in both plans. Optimum: X 5 and Y 5 in period 1; 10 + 10 + 5 = 25.
 # (Were the order cost per line, one period would cost 20 + 5 > 20 and the items would split.)
+@switches_on("order_setup_link", "inventory_balance", "total_cost")
 def test_joint_order_cost_is_shared_by_items_of_one_period():
     plan = solve(
         {"X": [5, 0], "Y": [0, 5]},
@@ -155,6 +157,7 @@ def test_joint_order_cost_is_shared_by_items_of_one_period():
 #      three lines: 15 -> one line of 6 in period 1.
 #   Y: a line every period costs nothing and holds nothing -> 1, 1, 1.
 # Purchase 6 + 3 = 9. Objective 9 + 5 + 6 = 20.
+@switches_on("line_setup_link")
 def test_line_cost_is_paid_per_item_line():
     plan = solve(
         {"X": [2, 2, 2], "Y": [1, 1, 1]},
@@ -177,6 +180,7 @@ def test_line_cost_is_paid_per_item_line():
 #   one line of 10 in period 1: purchase 10, stock 7 then 4 -> holding 11 -> 21
 #   two lines (each >= 10): purchase >= 20 -> worse; no line in period 1: backlog at 1000.
 # Optimum: 10 in period 1, objective 21 (more than the 6 demanded).
+@switches_on("line_setup_link", "min_order_quantity")
 def test_moq_forces_ordering_more_than_demand():
     plan = solve({"X": [3, 3]}, offers=[offer("A", "X", moq=10.0)])
     assert plan.objective == approx(21.0)
@@ -188,6 +192,7 @@ def test_moq_forces_ordering_more_than_demand():
 #   period 1 needs >= 5 -> the smallest multiple is 8: purchase 8, stock 3 and 3 -> holding 6 -> 14.
 #   12 would cost more; 4 in period 1 leaves a backlog at 1000.
 # Optimum: 8 in period 1, objective 14.
+@switches_on("lot_multiple")
 def test_lot_multiple_rounds_up():
     plan = solve({"X": [5, 0]}, offers=[offer("A", "X", lot_multiple=4.0)])
     assert plan.objective == approx(14.0)
@@ -224,6 +229,7 @@ def test_max_order_splits_over_suppliers():
 #   A takes 6 in period 2; 2 more units: X from A in period 1 costs 1 + 1 = 2 per unit,
 #   Y from A in period 1 costs 1 + 2 = 3, either from B costs 3.
 # Optimum: A period 1 X 2; A period 2 X 2, Y 4. Purchase 8 + holding 2 = 10.
+@switches_on("supplier_capacity")
 def test_supplier_capacity_forces_an_earlier_order():
     plan = solve(
         {"X": [0, 4], "Y": [0, 4]},
@@ -253,6 +259,7 @@ def test_supplier_capacity_forces_a_second_supplier():
 # All-units price break: c = 10, from 10 units every unit costs 7. T = 2, X demand [d, 0], h = 1.
 #   d = 8: buy 8 -> 80; buy 10 -> 70 + 2 held twice (4) = 74  => buy 10 at 7, objective 74.
 #   d = 5: buy 5 -> 50; buy 10 -> 70 + 5 held twice (10) = 80 => buy 5 at 10, objective 50.
+@switches_on("price_tiers")
 @pytest.mark.parametrize(
     "d, quantity, unit_cost, objective",
     [(8, 10, 7.0, 74.0), (5, 5, 10.0, 50.0)],
@@ -276,6 +283,7 @@ def test_all_units_price_break(d, quantity, unit_cost, objective):
 # each period's demand is bought in its period.
 #   n = 5 (10 units): A 10 + 20 = 30, B 20  => B, objective 20.
 #   n = 15 (30 units): A 30 + 20 = 50, B 60 => A, objective 50 (contract paid once).
+@switches_on("supplier_contract_link")
 @pytest.mark.parametrize("n, chosen, objective", [(5, "B", 20.0), (15, "A", 50.0)])
 def test_contract_cost(n, chosen, objective):
     plan = solve(
@@ -292,6 +300,7 @@ def test_contract_cost(n, chosen, objective):
 #   A may ship at most half of all units ordered: A 4 + B 4 = 4 + 8 = 12; buying extra units to
 #   raise the total costs more than it saves. Period 2 (period 1 would add holding).
 # Optimum: A 4 and B 4 in period 2; objective 12.
+@switches_on("max_share")
 def test_max_share():
     plan = solve(
         {"X": [0, 8]},
@@ -306,6 +315,7 @@ def test_max_share():
 # at 2.
 #   max_suppliers 2: A for X, B for Y -> 4 + 4 = 8.
 #   max_suppliers 1: A alone 4 + 20 = 24, B alone 24, C alone 8 + 8 = 16 -> C, objective 16.
+@switches_on("max_suppliers")
 @pytest.mark.parametrize(
     "limit, expected, objective",
     [
@@ -441,7 +451,15 @@ def test_spot_buys_when_cheaper_than_shortage():
 #     5 in period 1 and 7 in period 2 (holds 2): 20 + 2 = 22 -> 34 (10 in 1, 2 in 3: 25).
 @pytest.mark.parametrize(
     "capacity, expected, objective",
-    [(None, [("A", "X", 1, 12)], 31.0), (10.0, [("A", "X", 1, 5), ("A", "X", 2, 7)], 34.0)],
+    [
+        (None, [("A", "X", 1, 12)], 31.0),
+        pytest.param(
+            10.0,
+            [("A", "X", 1, 5), ("A", "X", 2, 7)],
+            34.0,
+            marks=switches_on("warehouse_capacity"),
+        ),
+    ],
 )
 def test_warehouse_capacity_forces_more_frequent_orders(capacity, expected, objective):
     extra = {} if capacity is None else {"warehouse_capacity": capacity}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -32,15 +32,19 @@ class ModelData:
     periods: list[int]
     lines: list[Line]
     bound: dict[Line, float]  # U[s,i,t]: a proven upper bound on the line quantity
-    w_lines: list[Line]  # lines that need a "line used" binary
     tiers: dict[Line, list[Tier]]  # lines with price breaks
     lot_lines: list[Line]
-    y_keys: list[tuple[str, int]]  # (supplier, period) with an order-cost binary
-    z_suppliers: list[str]
     arrivals: dict[tuple[int, str, int], list[Line]]  # (scenario, item, period) -> delivered lines
     pipeline: dict[tuple[str, int], float]
     avail_prob: dict[tuple[str, int], float]  # P[supplier can ship in period]
     scenario_keys: list[tuple[int, str, int]]  # (scenario, item, period)
+    # The binaries, set by `jitopt.model.build_model` from what the constraint families need
+    # (`Family.binaries`): each exists only where a rule or a cost needs it.
+    w_lines: list[Line] = field(default_factory=list)  # lines with a "line used" binary
+    y_keys: list[tuple[str, int]] = field(default_factory=list)  # (supplier, period): order placed
+    z_suppliers: list[str] = field(default_factory=list)  # suppliers with a "supplier used" binary
+    # Cost expressions shared by the objective's families (`jitopt.model.objective`)
+    costs: dict = field(default_factory=dict)
 
 
 def prepare(inst: Instance, sc: ScenarioSet) -> ModelData:
@@ -59,7 +63,7 @@ def prepare(inst: Instance, sc: ScenarioSet) -> ModelData:
         for key, g in inst.price_breaks.groupby(["supplier", "item"], sort=False)
     }
 
-    lines, bound, w_lines, tiers, lot_lines = [], {}, [], {}, []
+    lines, bound, tiers, lot_lines = [], {}, {}, []
     for (s, i), offer in inst.offers.iterrows():
         lead = int(sup.at[s, "lead_time"])
         lot = offer["lot_multiple"]
@@ -85,17 +89,8 @@ def prepare(inst: Instance, sc: ScenarioSet) -> ModelData:
                 lot_lines.append(line)
             if offer_breaks:
                 tiers[line] = price_tiers(offer["moq"], offer["unit_cost"], offer_breaks, u)
-            if offer["moq"] > 0 or offer["line_cost"] > 0 or offer_breaks:
-                w_lines.append(line)
 
     used_periods = {(s, t) for s, _, t in lines}
-    y_keys = sorted((s, t) for s, t in used_periods if sup.at[s, "order_cost"] > 0)
-    with_lines = {s for s, _, _ in lines}
-    z_suppliers = [
-        s
-        for s in suppliers
-        if s in with_lines and (sup.at[s, "contract_cost"] > 0 or inst.max_suppliers is not None)
-    ]
 
     lead = sup["lead_time"].to_dict()
     by_arrival: dict[tuple[str, int], list[Line]] = {}
@@ -118,11 +113,8 @@ def prepare(inst: Instance, sc: ScenarioSet) -> ModelData:
         periods=periods,
         lines=lines,
         bound=bound,
-        w_lines=w_lines,
         tiers=tiers,
         lot_lines=lot_lines,
-        y_keys=y_keys,
-        z_suppliers=z_suppliers,
         arrivals=arrivals,
         pipeline={(i, int(t)): float(q) for (i, t), q in pipe.items()},
         avail_prob=avail_prob,

@@ -72,6 +72,10 @@ def add_inventory_balance(m: pyo.ConcreteModel, data: ModelData) -> None:
     m.inventory_balance = pyo.Constraint(m.SCEN, rule=rule)
 
 
+def warehouse_capacity_applies(data: ModelData) -> bool:
+    return data.inst.warehouse_capacity is not None
+
+
 def add_warehouse_capacity(m: pyo.ConcreteModel, data: ModelData) -> None:
     r"""Warehouse capacity: total volume on hand at the end of each period.
 
@@ -80,8 +84,6 @@ def add_warehouse_capacity(m: pyo.ConcreteModel, data: ModelData) -> None:
     Applies when instance.toml sets ``warehouse_capacity``.
     """
     cap = data.inst.warehouse_capacity
-    if cap is None:
-        return
     volume = data.inst.items["volume"].to_dict()
     items = list(data.inst.items.index)
     keys = [(w, t) for w in range(len(data.sc)) for t in data.periods]

@@ -74,18 +74,25 @@ def add_objective(m: pyo.ConcreteModel, data: ModelData) -> None:
         + sum(float(p) * op for p, op in zip(sc.probability, operating))
     )
     m.expected_cost = pyo.Expression(expr=expected)
-    if inst.risk.measure != "cvar" or inst.risk.weight == 0:
+    if cvar_excess_def_applies(data):
+        data.costs.update(fixed=fixed, purchase=purchase, operating=operating)  # for `add_cvar_excess_def`
+    else:
         m.total_cost = pyo.Objective(expr=m.expected_cost, sense=pyo.minimize)
-        return
-    add_cvar(m, data, fixed, purchase, operating)
 
 
-def add_cvar(m, data: ModelData, fixed, purchase: dict, operating: list) -> None:
-    r"""CVaR excess: u_w >= C_w - eta, u_w >= 0, with C_w the cost of scenario w.
+def cvar_excess_def_applies(data: ModelData) -> bool:
+    return data.inst.risk.measure == "cvar" and data.inst.risk.weight != 0
+
+
+def add_cvar_excess_def(m, data: ModelData) -> None:
+    r"""CVaR excess: u_w >= C_w - eta, u_w >= 0, with C_w the cost of scenario w; the objective
+    (1 - lambda) E[C] + lambda CVaR_alpha(C). Runs after `add_objective`, whose cost expressions
+    it shares (``data.costs``).
 
     .. math:: \mathrm{CVaR}_\alpha = \eta + \frac{1}{1-\alpha}\sum_w \pi_w u_w
     """
     inst, sc = data.inst, data.sc
+    fixed, purchase, operating = (data.costs[k] for k in ("fixed", "purchase", "operating"))
     sup_pos = {s: k for k, s in enumerate(inst.suppliers.index)}
     W = range(len(sc))
 

@@ -1,4 +1,7 @@
-"""First-stage constraint families: the ordering rules of the plan (same in every scenario)."""
+"""First-stage constraint families: the ordering rules of the plan (same in every scenario).
+
+Each family has ``add_<name>`` (adds it to the model; `jitopt.model.FAMILIES` calls it only when
+the family applies), and, when it needs binaries, ``<name>_binaries`` (which ones, by variable)."""
 
 from __future__ import annotations
 
@@ -9,8 +12,8 @@ from jitopt.model.data import ModelData
 
 def add_order_variables(m: pyo.ConcreteModel, data: ModelData) -> None:
     r"""Plan variables: x[s,i,t] >= 0 on the sparse set of lines that can be positive, bounded by
-    the proven U[s,i,t]; binaries w (line used), y (order placed with s in t), z (supplier used);
-    integers n (lot count). Each binary exists only where a rule or a cost needs it.
+    the proven U[s,i,t]; binaries w (line used), y (order placed with s in t), z (supplier used)
+    where a family needs them (``data.w_lines``, ``data.y_keys``, ``data.z_suppliers``).
 
     .. math:: 0 \le x_{s,i,t} \le U_{s,i,t}
     """
@@ -26,28 +29,68 @@ def add_order_variables(m: pyo.ConcreteModel, data: ModelData) -> None:
     m.z = pyo.Var(m.Z_SUPPLIERS, within=pyo.Binary)
 
 
+def _plain_w_lines(data: ModelData) -> list:
+    return [ln for ln in data.w_lines if ln not in data.tiers]
+
+
+def line_setup_link_binaries(data: ModelData) -> dict[str, list]:
+    """A "line used" binary for every line that pays a line cost."""
+    cost = data.inst.offers["line_cost"].to_dict()
+    return {"w": [ln for ln in data.lines if cost[ln[0], ln[1]] > 0]}
+
+
+def line_setup_link_applies(data: ModelData) -> bool:
+    return bool(_plain_w_lines(data))
+
+
 def add_line_setup_link(m: pyo.ConcreteModel, data: ModelData) -> None:
-    r"""Line setup link: a line without price tiers is positive only if its binary w is on; its
-    minimum order quantity applies when it is.
+    r"""Line setup link: a line without price tiers is positive only if its binary w is on.
 
-    .. math:: \mathrm{moq}_{s,i}\, w_{s,i,t} \le x_{s,i,t} \le U_{s,i,t}\, w_{s,i,t}
-              \quad \forall (s,i,t) \in L^w \setminus L^{tier}
+    .. math:: x_{s,i,t} \le U_{s,i,t}\, w_{s,i,t} \quad \forall (s,i,t) \in L^w \setminus L^{tier}
 
-    Applies to lines with a MOQ, a line cost or price breaks (the last via `price_tier_*`).
+    Applies to lines with a MOQ or a line cost (lines with price breaks: `price_tier_*`).
     """
-    keys = [ln for ln in data.w_lines if ln not in data.tiers]
-    if not keys:
-        return
-    moq = data.inst.offers["moq"].to_dict()
     m.line_setup_link = pyo.Constraint(
-        keys, rule=lambda m, s, i, t: m.x[s, i, t] <= data.bound[s, i, t] * m.w[s, i, t]
+        _plain_w_lines(data),
+        rule=lambda m, s, i, t: m.x[s, i, t] <= data.bound[s, i, t] * m.w[s, i, t],
     )
-    moq_keys = [ln for ln in keys if moq[ln[0], ln[1]] > 0]
-    if moq_keys:
-        m.min_order_quantity = pyo.Constraint(
-            moq_keys,
-            rule=lambda m, s, i, t: m.x[s, i, t] >= moq[s, i] * m.w[s, i, t],
-        )
+
+
+def min_order_quantity_binaries(data: ModelData) -> dict[str, list]:
+    """A "line used" binary for every line of an offer with a MOQ."""
+    moq = data.inst.offers["moq"].to_dict()
+    return {"w": [ln for ln in data.lines if moq[ln[0], ln[1]] > 0]}
+
+
+def _moq_lines(data: ModelData) -> list:
+    moq = data.inst.offers["moq"].to_dict()
+    return [ln for ln in _plain_w_lines(data) if moq[ln[0], ln[1]] > 0]
+
+
+def min_order_quantity_applies(data: ModelData) -> bool:
+    return bool(_moq_lines(data))
+
+
+def add_min_order_quantity(m: pyo.ConcreteModel, data: ModelData) -> None:
+    r"""Minimum order quantity: a used line (without price tiers) orders at least the MOQ.
+
+    .. math:: \mathrm{moq}_{s,i}\, w_{s,i,t} \le x_{s,i,t}
+
+    Applies to lines of offers with a ``moq`` (lines with price breaks: `price_tier_min`).
+    """
+    moq = data.inst.offers["moq"].to_dict()
+    m.min_order_quantity = pyo.Constraint(
+        _moq_lines(data), rule=lambda m, s, i, t: m.x[s, i, t] >= moq[s, i] * m.w[s, i, t]
+    )
+
+
+def price_tiers_binaries(data: ModelData) -> dict[str, list]:
+    """A "line used" binary for every line with price tiers (the tier binaries v are its own)."""
+    return {"w": list(data.tiers)}
+
+
+def price_tiers_applies(data: ModelData) -> bool:
+    return bool(data.tiers)
 
 
 def add_price_tiers(m: pyo.ConcreteModel, data: ModelData) -> None:
@@ -60,8 +103,6 @@ def add_price_tiers(m: pyo.ConcreteModel, data: ModelData) -> None:
 
     Applies to lines of offers with rows in price_breaks.csv.
     """
-    if not data.tiers:
-        return
     keys = [(s, i, t, tier.k) for (s, i, t), tiers in data.tiers.items() for tier in tiers]
     tier_of = {(s, i, t, tier.k): tier for (s, i, t), tiers in data.tiers.items() for tier in tiers}
     m.TIER_KEYS = pyo.Set(initialize=keys, dimen=4, ordered=True)
@@ -88,6 +129,17 @@ def add_price_tiers(m: pyo.ConcreteModel, data: ModelData) -> None:
     m.price_tier_max = pyo.Constraint(keys, rule=lambda m, *k: m.q[k] <= tier_of[k].high * m.v[k])
 
 
+def order_setup_link_binaries(data: ModelData) -> dict[str, list]:
+    """An "order placed" binary for every (supplier, period) with lines, where the supplier has
+    an order cost."""
+    cost = data.inst.suppliers["order_cost"].to_dict()
+    return {"y": sorted({(s, t) for s, _, t in data.lines if cost[s] > 0})}
+
+
+def order_setup_link_applies(data: ModelData) -> bool:
+    return bool(data.y_keys)
+
+
 def add_order_setup_link(m: pyo.ConcreteModel, data: ModelData) -> None:
     r"""Order setup link (joint replenishment): any line with supplier s in period t needs y[s,t].
 
@@ -97,8 +149,6 @@ def add_order_setup_link(m: pyo.ConcreteModel, data: ModelData) -> None:
     Applies to suppliers with an ``order_cost``.
     """
     keys = [ln for ln in data.lines if (ln[0], ln[2]) in m.Y_KEYS]
-    if not keys:
-        return
 
     def rule(m, s, i, t):
         if (s, i, t) in m.W_LINES:
@@ -106,6 +156,16 @@ def add_order_setup_link(m: pyo.ConcreteModel, data: ModelData) -> None:
         return m.x[s, i, t] <= data.bound[s, i, t] * m.y[s, t]
 
     m.order_setup_link = pyo.Constraint(keys, rule=rule)
+
+
+def supplier_contract_link_binaries(data: ModelData) -> dict[str, list]:
+    """A "supplier used" binary for every supplier with lines and a contract cost."""
+    cost = data.inst.suppliers["contract_cost"].to_dict()
+    return {"z": sorted({s for s, _, _ in data.lines if cost[s] > 0})}
+
+
+def supplier_contract_link_applies(data: ModelData) -> bool:
+    return bool(data.z_suppliers)
 
 
 def add_supplier_contract_link(m: pyo.ConcreteModel, data: ModelData) -> None:
@@ -116,8 +176,6 @@ def add_supplier_contract_link(m: pyo.ConcreteModel, data: ModelData) -> None:
 
     Applies to suppliers with a ``contract_cost``, and to all when ``max_suppliers`` is set.
     """
-    if not data.z_suppliers:
-        return
     z = set(data.z_suppliers)
     y_keys = [k for k in data.y_keys if k[0] in z]
     other = [ln for ln in data.lines if ln[0] in z and (ln[0], ln[2]) not in m.Y_KEYS]
@@ -134,6 +192,10 @@ def add_supplier_contract_link(m: pyo.ConcreteModel, data: ModelData) -> None:
         m.supplier_contract_line_link = pyo.Constraint(other, rule=rule)
 
 
+def lot_multiple_applies(data: ModelData) -> bool:
+    return bool(data.lot_lines)
+
+
 def add_lot_multiple(m: pyo.ConcreteModel, data: ModelData) -> None:
     r"""Lot multiple: a line is an integer number of lots.
 
@@ -141,8 +203,6 @@ def add_lot_multiple(m: pyo.ConcreteModel, data: ModelData) -> None:
 
     Applies to offers with a ``lot_multiple``.
     """
-    if not data.lot_lines:
-        return
     lot = data.inst.offers["lot_multiple"].to_dict()
     m.LOT_LINES = pyo.Set(initialize=data.lot_lines, dimen=3, ordered=True)
     m.n = pyo.Var(
@@ -155,6 +215,21 @@ def add_lot_multiple(m: pyo.ConcreteModel, data: ModelData) -> None:
     )
 
 
+def supplier_capacity_applies(data: ModelData) -> bool:
+    return bool(_capacity_keys(data)[0])
+
+
+def _capacity_keys(data: ModelData) -> tuple[list, dict]:
+    """(supplier, period) keys whose lines' bounds together exceed the capacity, and each key's
+    lines."""
+    cap = data.inst.suppliers["capacity"].to_dict()
+    by_key: dict[tuple[str, int], list] = {}
+    for s, i, t in data.lines:
+        by_key.setdefault((s, t), []).append((s, i, t))
+    keys = [k for k, lns in by_key.items() if sum(data.bound[ln] for ln in lns) > cap[k[0]] + 1e-9]
+    return keys, by_key
+
+
 def add_supplier_capacity(m: pyo.ConcreteModel, data: ModelData) -> None:
     r"""Supplier capacity: a supplier accepts at most K_s units per period, all items together.
 
@@ -163,18 +238,23 @@ def add_supplier_capacity(m: pyo.ConcreteModel, data: ModelData) -> None:
     Applies to suppliers with a ``capacity`` where the lines' own bounds do not already imply it.
     """
     cap = data.inst.suppliers["capacity"].to_dict()
-    by_key: dict[tuple[str, int], list] = {}
-    for s, i, t in data.lines:
-        by_key.setdefault((s, t), []).append((s, i, t))
-    keys = [k for k, lns in by_key.items() if sum(data.bound[ln] for ln in lns) > cap[k[0]] + 1e-9]
-    if not keys:
-        return
+    keys, by_key = _capacity_keys(data)
 
     def rule(m, s, t):
         rhs = cap[s] * m.y[s, t] if (s, t) in m.Y_KEYS else cap[s]
         return sum(m.x[ln] for ln in by_key[s, t]) <= rhs
 
     m.supplier_capacity = pyo.Constraint(keys, rule=rule)
+
+
+def _share_suppliers(data: ModelData) -> list[str]:
+    share = data.inst.suppliers["max_share"].to_dict()
+    with_lines = {ln[0] for ln in data.lines}
+    return [s for s, value in share.items() if value < 1 and s in with_lines]
+
+
+def max_share_applies(data: ModelData) -> bool:
+    return bool(_share_suppliers(data))
 
 
 def add_max_share(m: pyo.ConcreteModel, data: ModelData) -> None:
@@ -185,17 +265,25 @@ def add_max_share(m: pyo.ConcreteModel, data: ModelData) -> None:
     Applies to suppliers with a ``max_share`` below 1.
     """
     share = data.inst.suppliers["max_share"].to_dict()
-    with_lines = {ln[0] for ln in data.lines}
-    keys = [s for s, value in share.items() if value < 1 and s in with_lines]
-    if not keys:
-        return
     by_supplier: dict[str, list] = {}
     for ln in data.lines:
         by_supplier.setdefault(ln[0], []).append(ln)
     total = sum(m.x[ln] for ln in data.lines)
     m.max_share = pyo.Constraint(
-        keys, rule=lambda m, s: sum(m.x[ln] for ln in by_supplier[s]) <= share[s] * total
+        _share_suppliers(data), rule=lambda m, s: sum(m.x[ln] for ln in by_supplier[s]) <= share[s] * total
     )
+
+
+def max_suppliers_binaries(data: ModelData) -> dict[str, list]:
+    """A "supplier used" binary for every supplier with lines, when the number is limited."""
+    if data.inst.max_suppliers is None:
+        return {}
+    return {"z": sorted({s for s, _, _ in data.lines})}
+
+
+def max_suppliers_applies(data: ModelData) -> bool:
+    limit = data.inst.max_suppliers
+    return limit is not None and len(data.z_suppliers) > limit
 
 
 def add_max_suppliers(m: pyo.ConcreteModel, data: ModelData) -> None:
@@ -206,6 +294,4 @@ def add_max_suppliers(m: pyo.ConcreteModel, data: ModelData) -> None:
     Applies when instance.toml sets ``max_suppliers``.
     """
     limit = data.inst.max_suppliers
-    if limit is None or len(data.z_suppliers) <= limit:
-        return
     m.max_suppliers = pyo.Constraint(expr=sum(m.z[s] for s in data.z_suppliers) <= limit)
