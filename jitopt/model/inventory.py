@@ -5,6 +5,7 @@ from __future__ import annotations
 import pyomo.environ as pyo
 
 from jitopt.model.data import ModelData
+from jitopt.model.family import Family
 
 
 def add_inventory_variables(m: pyo.ConcreteModel, data: ModelData) -> None:
@@ -90,3 +91,9 @@ def add_warehouse_capacity(m: pyo.ConcreteModel, data: ModelData) -> None:
     m.warehouse_capacity = pyo.Constraint(
         keys, rule=lambda m, w, t: sum(volume[i] * m.inv[w, i, t] for i in items) <= cap
     )
+
+
+FAMILIES: tuple[Family, ...] = (
+    Family("inventory_balance", add_inventory_balance),
+    Family("warehouse_capacity", add_warehouse_capacity, warehouse_capacity_applies),
+)

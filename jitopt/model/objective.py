@@ -5,6 +5,7 @@ from __future__ import annotations
 import pyomo.environ as pyo
 
 from jitopt.model.data import ModelData
+from jitopt.model.family import Family
 
 
 def fixed_cost(m, data: ModelData):
@@ -117,3 +118,9 @@ def add_cvar_excess_def(m, data: ModelData) -> None:
     m.total_cost = pyo.Objective(
         expr=(1 - lam) * m.expected_cost + lam * m.cvar, sense=pyo.minimize
     )
+
+
+FAMILIES: tuple[Family, ...] = (
+    Family("total_cost", add_objective),
+    Family("cvar_excess_def", add_cvar_excess_def, cvar_excess_def_applies),
+)

@@ -1,13 +1,15 @@
 """First-stage constraint families: the ordering rules of the plan (same in every scenario).
 
-Each family has ``add_<name>`` (adds it to the model; `jitopt.model.FAMILIES` calls it only when
-the family applies), and, when it needs binaries, ``<name>_binaries`` (which ones, by variable)."""
+Each family has ``add_<name>`` (adds it to the model; `jitopt.model.build_model` calls it only when
+``<name>_applies``), and, when it needs binaries, ``<name>_binaries`` (which ones, by variable);
+`FAMILIES` at the end lists them in the order they are built."""
 
 from __future__ import annotations
 
 import pyomo.environ as pyo
 
 from jitopt.model.data import ModelData
+from jitopt.model.family import Family
 
 
 def add_order_variables(m: pyo.ConcreteModel, data: ModelData) -> None:
@@ -295,3 +297,46 @@ def add_max_suppliers(m: pyo.ConcreteModel, data: ModelData) -> None:
     """
     limit = data.inst.max_suppliers
     m.max_suppliers = pyo.Constraint(expr=sum(m.z[s] for s in data.z_suppliers) <= limit)
+
+
+FAMILIES: tuple[Family, ...] = (
+    Family(
+        "line_setup_link",
+        add_line_setup_link,
+        line_setup_link_applies,
+        line_setup_link_binaries,
+        item_integers=("w",),
+    ),
+    Family(
+        "min_order_quantity",
+        add_min_order_quantity,
+        min_order_quantity_applies,
+        min_order_quantity_binaries,
+        item_integers=("w",),
+    ),
+    Family(
+        "price_tiers",
+        add_price_tiers,
+        price_tiers_applies,
+        price_tiers_binaries,
+        components=("price_tier_split", "price_tier_select", "price_tier_min", "price_tier_max"),
+        item_integers=("w", "v"),
+    ),
+    Family(
+        "order_setup_link",
+        add_order_setup_link,
+        order_setup_link_applies,
+        order_setup_link_binaries,
+    ),
+    Family(
+        "supplier_contract_link",
+        add_supplier_contract_link,
+        supplier_contract_link_applies,
+        supplier_contract_link_binaries,
+        components=("supplier_contract_link", "supplier_contract_line_link"),
+    ),
+    Family("lot_multiple", add_lot_multiple, lot_multiple_applies, item_integers=("n",)),
+    Family("supplier_capacity", add_supplier_capacity, supplier_capacity_applies),
+    Family("max_share", add_max_share, max_share_applies),
+    Family("max_suppliers", add_max_suppliers, max_suppliers_applies, max_suppliers_binaries),
+)
