@@ -19,7 +19,7 @@ from pathlib import Path
 
 import click
 
-from jitopt.schema import MAX_SEED, MAX_TIME_LIMIT
+from jitopt.schema import DEFAULT_MIP_GAP, DEFAULT_TIME_LIMIT, MAX_SEED, MAX_TIME_LIMIT
 
 EXIT_OK, EXIT_ERROR, EXIT_INVALID, EXIT_INFEASIBLE, EXIT_NO_PLAN = 0, 1, 2, 3, 4
 CHECK_FAILED = 1  # `jitopt check`: the plan has problems (2: it could not be checked)
@@ -172,12 +172,13 @@ def main() -> None:
 @click.option(
     "--time-limit",
     type=_Finite(min=0, max=MAX_TIME_LIMIT, min_open=True),
-    help="Seconds for the whole run: reading, building and solving [instance.toml, else 60].",
+    help="Seconds for the whole run: reading, building and solving "
+    f"[instance.toml, else {DEFAULT_TIME_LIMIT:g}].",
 )
 @click.option(
     "--mip-gap",
     type=_Finite(min=0, max=1),
-    help="Relative gap to prove [instance.toml, else 1e-4].",
+    help=f"Relative gap to prove [instance.toml, else {DEFAULT_MIP_GAP:g}].",
 )
 @click.option(
     "--threads",

@@ -15,42 +15,34 @@ from pandas.tseries.frequencies import to_offset
 
 from jitopt.errors import Problem
 from jitopt.names import name_problem
-from jitopt.schema import MAX_PERIODS, MAX_SEED, MAX_TIME_LIMIT
+from jitopt.schema import SETTINGS, setting_default
 
 
 @dataclass(frozen=True)
 class RiskConfig:
     measure: str = "expected"
     weight: float = 0.0
-    alpha: float = 0.9
+    alpha: float = setting_default("risk.alpha")
 
 
 @dataclass(frozen=True)
 class SamplingConfig:
-    count: int = 30
-    seed: int = 0
+    count: int = setting_default("scenarios.count")
+    seed: int = setting_default("scenarios.seed")
 
 
 @dataclass(frozen=True)
 class SolverConfig:
-    time_limit: float | None = None
-    mip_gap: float | None = None
+    time_limit: float | None = setting_default("solver.time_limit")
+    mip_gap: float | None = setting_default("solver.mip_gap")
 
 
-KEYS = {
-    "name": str,
-    "periods": int,
-    "shortage": str,
-    "warehouse_capacity": float,
-    "max_suppliers": int,
-    "start": str,
-    "freq": str,
-}
-SECTIONS = {
-    "risk": {"measure": str, "weight": float, "alpha": float},
-    "scenarios": {"count": int, "seed": int},
-    "solver": {"time_limit": float, "mip_gap": float},
-}
+# The keys of instance.toml (`jitopt.schema.SETTINGS`), top level and by [section]
+KEYS = {s.key: s.kind for s in SETTINGS.values() if s.section is None}
+SECTIONS: dict[str, dict[str, type]] = {}
+for _s in SETTINGS.values():
+    if _s.section is not None:
+        SECTIONS.setdefault(_s.section, {})[_s.name] = _s.kind
 
 
 def read_toml(path: Path, problems: list[Problem]) -> dict | None:
@@ -110,51 +102,34 @@ def parse_config(
         if not ok:
             add(message)
 
-    name = out.get("name")
+    values: dict = {}  # every setting, typed, in range or None; defaults where absent
+    for key, setting in SETTINGS.items():
+        section, name = setting.section, setting.name
+        value = out.get(section, {}).get(name) if section else out.get(key)
+        given = name in _table(config.get(section)) if section else key in config
+        if setting.required:
+            check(given or not complete, f"`{key}` is required ({setting.meaning})")
+        if value is not None and setting.violated(value):
+            got = repr(value) if setting.kind is str else value
+            add(f"`{key}` must be {setting.must}, got {got}")
+            value = None
+        values[key] = value if given else setting.default
+
+    name = values["name"]
     if name is not None:
         why = name_problem(name)
         check(why is None, f"`name` {why}")
-    periods = out.get("periods")
-    check("periods" in config or not complete, "`periods` is required (number of periods T)")
-    if periods is not None:
-        check(
-            1 <= periods <= MAX_PERIODS, f"`periods` must be in 1..{MAX_PERIODS:,}, got {periods}"
-        )
-    shortage = out.get("shortage", "backlog")
-    check(
-        shortage is None or shortage in ("backlog", "lost"),
-        f'`shortage` must be "backlog" or "lost", got {shortage!r}',
-    )
-    cap = out.get("warehouse_capacity")
-    check(cap is None or cap >= 0, f"`warehouse_capacity` must be >= 0, got {cap}")
-    ms = out.get("max_suppliers")
-    check(ms is None or 0 <= ms <= 1_000_000, f"`max_suppliers` must be >= 0, got {ms}")
-    start, freq = _dates(out.get("start"), out.get("freq"), "start" in config, add)
-    risk = _risk({k: v for k, v in out.get("risk", {}).items() if v is not None}, add)
-    sampling = {k: v for k, v in out.get("scenarios", {}).items() if v is not None}
-    count = sampling.get("count", 30)
-    check(count >= 1, f"`scenarios.count` must be >= 1, got {count}")
-    seed = sampling.get("seed", 0)
-    check(0 <= seed <= MAX_SEED, f"`scenarios.seed` must be in 0..2**63-1, got {seed}")
-    solver = {k: v for k, v in out.get("solver", {}).items() if v is not None}
-    tl, gap = solver.get("time_limit"), solver.get("mip_gap")
-    check(
-        tl is None or 0 < tl <= MAX_TIME_LIMIT,
-        f"`solver.time_limit` must be > 0 and at most {MAX_TIME_LIMIT:g} seconds, got {tl}",
-    )
-    check(gap is None or 0 <= gap <= 1, f"`solver.mip_gap` must be in [0, 1], got {gap}")
-    return {
-        "name": out.get("name") or default_name,
-        "periods": periods if isinstance(periods, int) and 1 <= periods <= MAX_PERIODS else None,
-        "shortage": shortage,
-        "warehouse_capacity": cap,
-        "max_suppliers": ms,
-        "start": start,
-        "freq": freq,
-        "risk": risk,
-        "sampling": SamplingConfig(count, seed),
-        "solver": SolverConfig(tl, gap),
-    }
+    start, freq = _dates(values["start"], values["freq"], "start" in config, add)
+    risk = _risk({k: values[f"risk.{k}"] for k in ("measure", "weight", "alpha")}, add)
+    settings = {key: values[key] for key in KEYS}  # one `Instance` field each
+    settings.update(name=name or default_name, start=start, freq=freq, risk=risk)
+    settings["sampling"] = SamplingConfig(values["scenarios.count"], values["scenarios.seed"])
+    settings["solver"] = SolverConfig(values["solver.time_limit"], values["solver.mip_gap"])
+    return settings
+
+
+def _table(value) -> dict:
+    return value if isinstance(value, dict) else {}
 
 
 def _typed(label: str, value, kind, add):
@@ -212,24 +187,19 @@ def date_text(date: pd.Timestamp) -> str:
 
 
 def _risk(risk: dict, add) -> RiskConfig:
-    """The risk setting. A weight without a measure means CVaR (as ``--risk-weight``); a
-    positive weight with ``measure = "expected"`` contradicts itself and is an error."""
-    measure = risk.get("measure")
-    weight = risk.get("weight")
-    if measure is not None and measure not in ("expected", "cvar"):
-        add(f'`risk.measure` must be "expected" or "cvar", got {measure!r}')
-    if weight is not None and not 0 <= weight <= 1:
-        add(f"`risk.weight` must be in [0, 1], got {weight}")
+    """The risk setting (measure, weight, alpha: each in range or None). A weight without a
+    measure means CVaR (as ``--risk-weight``); a positive weight with ``measure = "expected"``
+    contradicts itself and is an error."""
+    measure, weight, alpha = risk["measure"], risk["weight"], risk["alpha"]
     if measure == "expected" and weight:
         add(
             f'`risk.weight` {weight:g} has no effect with `measure = "expected"`: set '
             '`measure = "cvar"` to weigh CVaR, or remove the weight'
         )
-    alpha = risk.get("alpha", 0.9)
-    if not 0 < alpha < 1:
-        add(f"`risk.alpha` must be in (0, 1), got {alpha}")
     if measure is None:
         measure = "cvar" if weight else "expected"
     if measure == "cvar" and weight is None:
         weight = 0.5
+    if alpha is None:
+        alpha = setting_default("risk.alpha")
     return RiskConfig(measure, float(weight or 0.0) if measure == "cvar" else 0.0, alpha)

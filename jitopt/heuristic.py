@@ -43,6 +43,7 @@ import highspy
 import numpy as np
 import pyomo.environ as pyo
 
+from jitopt import pyomo_highs
 from jitopt.model import item_integers
 
 # Integer columns per group: small enough for HiGHS to solve a group's MIP in about a second, on
@@ -131,14 +132,14 @@ def integer_values(model) -> dict[tuple[str, object], float]:
 
 def item_columns(opt, model) -> dict[tuple[str, object], int]:
     """HiGHS column of every item integer variable, by (component name, index)."""
-    col = opt._pyomo_var_to_solver_var_map  # Pyomo's persistent HiGHS keeps this map
+    col = pyomo_highs.columns(opt)
     return {key: col[id(v)] for key, v, per_item in _integers(model) if per_item}
 
 
 def period_windows(opt, model, window: int = PERIOD_WINDOW) -> list[list[np.ndarray]]:
     """Two tilings of the periods into windows of ``window`` periods (the second shifted by one
     period), each window as the HiGHS columns of every item integer variable in its periods."""
-    col = opt._pyomo_var_to_solver_var_map
+    col = pyomo_highs.columns(opt)
     by_period: dict[object, list[int]] = {}
     for (_, index), v, per_item in _integers(model):
         if per_item:
@@ -161,7 +162,7 @@ def item_owners(opt, model) -> np.ndarray:
     (in the model's line order, as in `item_groups`), or -1: a column belongs to an item when
     its variable's index has the item second, as every per-item variable of the model has
     ((supplier or scenario, item, period, ...))."""
-    col = opt._pyomo_var_to_solver_var_map
+    col = pyomo_highs.columns(opt)
     codes: dict[object, int] = {}
     for (_, index), _v, per_item in _integers(model):
         if per_item:
@@ -180,7 +181,7 @@ def item_groups(
     """HiGHS columns of the joint integer variables, and the item groups' integer columns (whole
     items, about ``group_columns`` columns per group; by default GROUP_COLUMNS, fewer on
     models with many columns per integer column)."""
-    col = opt._pyomo_var_to_solver_var_map
+    col = pyomo_highs.columns(opt)
     joint, by_item = [], {}
     for (_, index), v, per_item in _integers(model):
         if per_item:

@@ -815,53 +815,29 @@ class Reader:
     # -- assembly --------------------------------------------------------------------------------
 
     def assemble(self, cfg: dict, p: dict) -> Instance:
-        items = p["items"].copy()
+        """The `Instance`: every table of `TABLES` as the field of its name (`instance_frame`),
+        every setting as parsed."""
+        frames = {stem: instance_frame(TABLES[stem], p[stem]) for stem in TABLES}
+        items = frames["items"]
         terminal = items["terminal_backlog_cost"]
         items["terminal_backlog_cost"] = terminal.where(terminal.notna(), items["shortage_cost"])
-        items = items.set_index("item")
-        suppliers = p["suppliers"].astype({"lead_time": int, "disruption_length": int})
-        suppliers = suppliers.set_index("supplier")
-        offers = p["offers"].set_index(["supplier", "item"])
-        demand = p["demand"].astype({"period": int})
-        if "scenario" in demand.columns:
-            demand = demand[["scenario", "item", "period", "demand"]]
-            demand = demand.sort_values(["scenario", "item", "period"], ignore_index=True)
-        else:
-            demand = demand.sort_values(["item", "period"], ignore_index=True)
+        return Instance(**frames, **cfg, warnings=tuple(self.warnings))
 
-        def optional(stem, ints=()):
-            frame = p[stem]
-            if frame is None:
-                frame = pd.DataFrame({c.name: [] for c in TABLES[stem].columns})
-            return frame.astype({c: int for c in ints}).reset_index(drop=True)
 
-        breaks = optional("price_breaks").sort_values(
-            ["supplier", "item", "min_qty"], ignore_index=True
-        )
-        regions = optional("regions", ints=("disruption_length",)).set_index("region")
-        scenarios = p["scenarios"]
-        return Instance(
-            name=cfg["name"],
-            periods=cfg["periods"],
-            items=items,
-            suppliers=suppliers,
-            offers=offers,
-            demand=demand,
-            price_breaks=breaks,
-            regions=regions,
-            pipeline=optional("pipeline", ints=("arrival_period",)),
-            outages=optional("outages", ints=("start", "end")),
-            scenarios=None if scenarios is None else scenarios.reset_index(drop=True),
-            shortage=cfg["shortage"],
-            warehouse_capacity=cfg["warehouse_capacity"],
-            max_suppliers=cfg["max_suppliers"],
-            start=cfg["start"],
-            freq=cfg["freq"],
-            risk=cfg["risk"],
-            sampling=cfg["sampling"],
-            solver=cfg["solver"],
-            warnings=tuple(self.warnings),
-        )
+def instance_frame(table: Table, frame: pd.DataFrame | None) -> pd.DataFrame | None:
+    """A parsed table as `Instance` holds it: int columns as int, sorted and indexed as
+    ``table`` says (`jitopt.schema.Table`); an absent optional table empty (or None)."""
+    if frame is None:
+        if table.none_when_absent:
+            return None
+        frame = pd.DataFrame({c.name: [] for c in table.columns})
+    ints = {c.name: int for c in table.columns if c.kind == "int" and c.name in frame.columns}
+    frame = frame.astype(ints).reset_index(drop=True)
+    if table.sort:
+        key = [c for c in table.key if c in frame.columns]
+        frame = frame[key + [c for c in frame.columns if c not in key]]
+        frame = frame.sort_values(key, ignore_index=True)
+    return frame.set_index(list(table.index)) if table.index else frame
 
 
 def _is_empty(cell) -> bool:

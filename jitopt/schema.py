@@ -33,6 +33,9 @@ SMALLEST_LOT = 1e-6  # a smaller lot_multiple cannot be meant, and HiGHS drops e
 MAX_PERIODS = 100_000
 MAX_TIME_LIMIT = 1e7
 MAX_SEED = 2**63 - 1
+# What the solver does when neither instance.toml's [solver] nor an option says
+DEFAULT_TIME_LIMIT = 60.0
+DEFAULT_MIP_GAP = 1e-4
 
 
 @dataclass(frozen=True)
@@ -66,13 +69,20 @@ class Column:
 
 @dataclass(frozen=True)
 class Table:
-    """One input file: its columns and the columns that identify a row."""
+    """One input file: its columns and the columns that identify a row.
+
+    As a frame of `jitopt.Instance` (the field named like the file), a table is indexed by
+    ``index``; with ``sort`` its rows are sorted by the key and the key's columns come first. An
+    optional table that is absent is an empty frame, or None with ``none_when_absent``."""
 
     file: str
     required: bool
     columns: tuple[Column, ...]
     key: tuple[str, ...] = field(default=())
     meaning: str = ""
+    index: tuple[str, ...] = ()
+    sort: bool = False
+    none_when_absent: bool = False
 
     @property
     def stem(self) -> str:
@@ -132,6 +142,7 @@ TABLES: dict[str, Table] = {
                 ),
             ),
             key=("item",),
+            index=("item",),
             meaning="the items (SKUs) to plan",
         ),
         Table(
@@ -185,6 +196,7 @@ TABLES: dict[str, Table] = {
                 Column("disruption_length", "int", "periods a disruption lasts", False, 1, low=1),
             ),
             key=("supplier",),
+            index=("supplier",),
             meaning="the suppliers",
         ),
         Table(
@@ -217,6 +229,7 @@ TABLES: dict[str, Table] = {
                 ),
             ),
             key=("supplier", "item"),
+            index=("supplier", "item"),
             meaning="which supplier sells which item, and on what terms",
         ),
         Table(
@@ -229,6 +242,7 @@ TABLES: dict[str, Table] = {
                 Column("scenario", "name", "scenario of this demand series", required=False),
             ),
             key=("scenario", "item", "period"),
+            sort=True,
             meaning="demand per item and period, optionally per scenario",
         ),
         Table(
@@ -247,6 +261,7 @@ TABLES: dict[str, Table] = {
                 Column("unit_cost", meaning="price of every unit of the line", **_cost),
             ),
             key=("supplier", "item", "min_qty"),
+            sort=True,
             meaning="all-units quantity discounts",
         ),
         Table(
@@ -265,6 +280,7 @@ TABLES: dict[str, Table] = {
                 Column("disruption_length", "int", "periods a disruption lasts", False, 1, low=1),
             ),
             key=("region",),
+            index=("region",),
             meaning="regional disruption risk",
         ),
         Table(
@@ -298,6 +314,7 @@ TABLES: dict[str, Table] = {
                 ),
             ),
             key=("scenario",),
+            none_when_absent=True,
             meaning="explicit scenarios",
         ),
         Table(
@@ -313,6 +330,203 @@ TABLES: dict[str, Table] = {
         ),
     ]
 }
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One setting of ``instance.toml``: ``key`` is ``name`` or ``section.name``.
+
+    ``kind`` is str, int or float; ``default`` is the value when the key is absent (None: none;
+    ``required`` settings have no default). A value outside ``choices`` or the bounds (``low``,
+    ``high``, inclusive unless ``*_open``) is an error saying "`key` must be ``must``".
+    ``example`` and ``comment`` make the README's example file (`format_settings`)."""
+
+    key: str
+    kind: type
+    meaning: str
+    default: object = None
+    required: bool = False
+    choices: tuple = ()
+    low: float | None = None
+    high: float | None = None
+    low_open: bool = False
+    high_open: bool = False
+    must: str = ""
+    example: object = None
+    comment: str = ""
+
+    @property
+    def section(self) -> str | None:
+        return self.key.split(".")[0] if "." in self.key else None
+
+    @property
+    def name(self) -> str:
+        return self.key.split(".")[-1]
+
+    def violated(self, value) -> bool:
+        """True when ``value`` (of the right kind) breaks the setting's range or choices."""
+        if self.choices:
+            return value not in self.choices
+        if self.low is not None and (value <= self.low if self.low_open else value < self.low):
+            return True
+        if self.high is not None:
+            return value >= self.high if self.high_open else value > self.high
+        return False
+
+
+SETTINGS: dict[str, Setting] = {
+    s.key: s
+    for s in [
+        Setting("name", str, "the instance's name; default: the directory's name", example="demo"),
+        Setting(
+            "periods",
+            int,
+            "number of periods T",
+            required=True,
+            low=1,
+            high=MAX_PERIODS,
+            must=f"in 1..{MAX_PERIODS:,}",
+            example=12,
+            comment="T",
+        ),
+        Setting(
+            "shortage",
+            str,
+            "unmet demand waits (backlog) or is lost",
+            default="backlog",
+            choices=("backlog", "lost"),
+            must='"backlog" or "lost"',
+            example="backlog",
+            comment='or "lost"',
+        ),
+        Setting(
+            "warehouse_capacity",
+            float,
+            "total volume on hand at the end of a period; none: unlimited",
+            low=0.0,
+            must=">= 0",
+            example=5000,
+            comment="optional, total volume on hand",
+        ),
+        Setting(
+            "max_suppliers",
+            int,
+            "most suppliers that receive orders over the horizon; none: any number",
+            low=0,
+            high=1_000_000,
+            must=">= 0",
+            example=3,
+            comment="optional",
+        ),
+        Setting(
+            "start",
+            str,
+            "date of period 1 (with freq: dates in the outputs)",
+            example="2027-01-04",
+            comment="optional, with freq: dates in the outputs",
+        ),
+        Setting("freq", str, "length of a period, a pandas frequency (W-MON, D, MS)", example="W-MON"),
+        Setting(
+            "risk.measure",
+            str,
+            "the objective: expected cost, or a mix with CVaR; none: cvar with a weight, else expected",
+            choices=("expected", "cvar"),
+            must='"expected" or "cvar"',
+            example="cvar",
+            comment='or "expected" (the default; then no weight)',
+        ),
+        Setting(
+            "risk.weight",
+            float,
+            "lambda: (1 - lambda) E[C] + lambda CVaR; default 0.5 with cvar",
+            low=0.0,
+            high=1.0,
+            must="in [0, 1]",
+            example=0.5,
+            comment="lambda: (1 - lambda) E[C] + lambda CVaR; a weight alone means cvar",
+        ),
+        Setting(
+            "risk.alpha",
+            float,
+            "CVaR level: the mean of the worst 1 - alpha of the scenarios",
+            default=0.9,
+            low=0.0,
+            high=1.0,
+            low_open=True,
+            high_open=True,
+            must="in (0, 1)",
+            example=0.9,
+        ),
+        Setting(
+            "scenarios.count",
+            int,
+            "scenarios sampled, when there is no scenarios.csv",
+            default=30,
+            low=1,
+            must=">= 1",
+            example=30,
+            comment="sampling, when there is no scenarios.csv",
+        ),
+        Setting(
+            "scenarios.seed",
+            int,
+            "seed of the sampling",
+            default=0,
+            low=0,
+            high=MAX_SEED,
+            must="in 0..2**63-1",
+            example=1,
+        ),
+        Setting(
+            "solver.time_limit",
+            float,
+            f"seconds for building and solving; none: {DEFAULT_TIME_LIMIT:g}",
+            low=0.0,
+            high=MAX_TIME_LIMIT,
+            low_open=True,
+            must=f"> 0 and at most {MAX_TIME_LIMIT:g} seconds",
+            example=60,
+        ),
+        Setting(
+            "solver.mip_gap",
+            float,
+            f"relative gap at which HiGHS stops; none: {DEFAULT_MIP_GAP:g}",
+            low=0.0,
+            high=1.0,
+            must="in [0, 1]",
+            example=0.001,
+        ),
+    ]
+}
+
+
+def setting_default(key: str):
+    return SETTINGS[key].default
+
+
+def format_settings() -> str:
+    """An example instance.toml with every setting, and the table of settings (for the README)."""
+    lines: list[str] = ["```toml"]
+    section = None
+    for s in SETTINGS.values():
+        if s.section != section:
+            section = s.section
+            lines += ["", f"[{section}]"]
+        value = f'"{s.example}"' if isinstance(s.example, str) else f"{s.example}"
+        text = f"{s.name} = {value}"
+        if s.comment:
+            text = f"{text:<28} # {s.comment}"
+        lines.append(text)
+    lines += ["```", "", "| setting | type | default | range | meaning |", "|---|---|---|---|---|"]
+    kinds = {str: "text", int: "int", float: "float"}
+    for s in SETTINGS.values():
+        default = "required" if s.required else ("none" if s.default is None else s.default)
+        default = f'"{default}"' if isinstance(default, str) and s.default is not None else default
+        rule = s.must if s.low is not None or s.high is not None else ""
+        if s.choices:
+            rule = " or ".join(f'"{c}"' for c in s.choices)
+        lines.append(f"| `{s.key}` | {kinds[s.kind]} | {default} | {rule} | {s.meaning} |")
+    return "\n".join(lines)
 
 
 def format_reference() -> str:

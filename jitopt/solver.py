@@ -34,11 +34,9 @@ from jitopt.instance import Instance
 from jitopt.model import ModelData, build_model
 from jitopt.plan import Plan, SolverRun, Status, make_plan, model_size
 from jitopt.scenarios import ScenarioSet, make_scenarios
-from jitopt.schema import MAX_TIME_LIMIT
+from jitopt.schema import DEFAULT_MIP_GAP, DEFAULT_TIME_LIMIT, MAX_TIME_LIMIT
 from jitopt.sizing import check_size, estimate
 
-DEFAULT_TIME_LIMIT = 60.0
-DEFAULT_MIP_GAP = 1e-4
 MIN_SOLVE_SECONDS = 1.0  # HiGHS gets at least this, even when building used the time limit up
 # The heuristic pays off on large models, where HiGHS alone can spend the whole time limit at the
 # root node with only a poor plan (benchmarks/README.md); small models solve faster without it.

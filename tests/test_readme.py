@@ -9,7 +9,7 @@ from click.testing import CliRunner
 
 import jitopt
 from jitopt.cli import main
-from jitopt.schema import format_reference
+from jitopt.schema import format_reference, format_settings
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -23,6 +23,30 @@ def test_readme_format_reference_is_current():
     start = text.index("-->\n", text.index("<!-- format reference")) + 4
     end = text.index("<!-- end format reference -->")
     assert text[start:end].strip() == format_reference().strip()
+
+
+def test_readme_settings_are_current():
+    text = readme()
+    start = text.index("-->\n", text.index("<!-- settings")) + 4
+    end = text.index("<!-- end settings -->")
+    assert text[start:end].strip() == format_settings().strip()
+
+
+def test_readme_example_settings_file_is_valid(tmp_path):
+    """The README's example instance.toml parses with no problem, and every value is taken."""
+    import tomllib
+
+    from jitopt.config import parse_config
+
+    text = format_settings()
+    example = tomllib.loads(text[text.index("```toml") + 7 : text.index("```", 8)])
+    problems = []
+    cfg = parse_config(example, "instance.toml", "x", problems)
+    assert problems == []
+    assert cfg["risk"].alpha == example["risk"]["alpha"]
+    assert cfg["sampling"].seed == example["scenarios"]["seed"]
+    assert cfg["solver"].mip_gap == example["solver"]["mip_gap"]
+    assert cfg["max_suppliers"] == example["max_suppliers"]
 
 
 def test_readme_risk_table_is_what_the_commands_give(tmp_path):
