@@ -10,8 +10,9 @@
     jic = jitopt.policy_plan(inst, "jic:cover=2")                 # a baseline buyer's plan
     cmp = jitopt.compare(inst, {"CN": ["CN"], "all": None})       # mixes x policies: cmp.table
 
-To add your own constraints: ``problem = jitopt.build(inst)``, change ``problem.model``, then
-``plan = problem.solve()``.
+To add your own constraints: ``built = jitopt.build(inst)`` (a `jitopt.solver.BuiltModel`),
+change ``built.model``, then ``plan = built.solve()``. (`jitopt.Problem` is one problem found in
+the input: file, row, column, message.)
 
 The names below are imported on first use, so that ``import jitopt`` (and the command line's
 start) does not wait for pandas, Pyomo and HiGHS; submodules (``jitopt.generate``,

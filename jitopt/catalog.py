@@ -65,7 +65,7 @@ class _Catalog:
         return out
 
 
-def build_instance(
+def instance_tables(
     forecast: pd.DataFrame | str | Path,
     catalog: dict | str | Path,
     *,
@@ -138,7 +138,7 @@ def build_instance(
             if cat.from_files:
                 reader = Reader(from_files=True)
                 reader.unreadable = set(cat.unreadable)
-                reader.build(dict(out_config), tables, default_name=cat.name)
+                reader.validate(dict(out_config), tables, default_name=cat.name)
             else:
                 Instance.from_frames(dict(out_config), **tables)
         except InstanceError as exc:

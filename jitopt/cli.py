@@ -37,7 +37,7 @@ class _Signals:
 
     def __init__(self):
         self.count = 0
-        self.problem = None  # the jitopt.solver.Problem being solved, once there is one
+        self.problem = None  # the jitopt.solver.BuiltModel being solved, once there is one
         self.stop = None  # its stop event
         self.saved: dict = {}
 
@@ -486,14 +486,14 @@ def build_cmd(
     def action():
         import pandas as pd
 
-        from jitopt.catalog import build_instance
+        from jitopt.catalog import instance_tables
         from jitopt.files import OutputFolder, instance_files
         from jitopt.forecast import detect_format, read_forecast
         from jitopt.instance import read_instance
 
         with OutputFolder(out_dir, "instance", overwrite=overwrite) as folder:
             frame = read_forecast(forecast, date_format=date_format)
-            built = build_instance(
+            tables = instance_tables(
                 frame,
                 catalog_dir,
                 model=model,
@@ -502,15 +502,15 @@ def build_cmd(
                 clip_negative=clip_negative,
                 decimals=decimals,
             )
-            folder.commit(instance_files(built), validate=read_instance)
-        fmt, cfg, demand = detect_format(frame, model), built["config"], built["demand"]
+            folder.commit(instance_files(tables), validate=read_instance)
+        fmt, cfg, demand = detect_format(frame, model), tables["config"], tables["demand"]
         dates = pd.date_range(cfg["start"], periods=cfg["periods"], freq=cfg["freq"])
         if "scenario" in demand.columns:
             series = f"{demand['scenario'].nunique()} demand scenarios"
         else:
             series = "1 demand series"
         click.echo(
-            f"{out_dir}: {len(built['items'])} items, {cfg['periods']} periods "
+            f"{out_dir}: {len(tables['items'])} items, {cfg['periods']} periods "
             f"{dates[0]:%Y-%m-%d}..{dates[-1]:%Y-%m-%d} ({cfg['freq']}), {series} "
             f"({fmt.model}, {fmt.kind})"
         )

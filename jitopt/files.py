@@ -492,12 +492,12 @@ def _toml_value(value) -> str:
     raise TypeError(f"cannot write {value!r} ({type(value).__name__}) to instance.toml")
 
 
-def instance_files(built: dict) -> dict[str, str]:
-    """instance.toml and one CSV per table of ``built`` (from `jitopt.catalog.build_instance` or
+def instance_files(tables: dict) -> dict[str, str]:
+    """instance.toml and one CSV per table of ``tables`` (from `jitopt.catalog.instance_tables` or
     `jitopt.generate.generate`: "config" and one DataFrame or None per table)."""
-    files = {"instance.toml": toml_text(built.get("config") or {})}
+    files = {"instance.toml": toml_text(tables.get("config") or {})}
     for stem, table in TABLES.items():
-        frame = built.get(stem)
+        frame = tables.get(stem)
         if frame is not None:
             files[table.file] = frame.to_csv(index=False, lineterminator="\n")
     return files

@@ -61,7 +61,7 @@ class Instance:
     def from_frames(cls, config: dict | None = None, **tables: pd.DataFrame | None) -> Instance:
         """Validate an instance given as DataFrames (``items=``, ``suppliers=``, ...) and a config
         dict with the keys of ``instance.toml``. Problems name the table and the index label."""
-        return Reader(from_files=False).build(dict(config or {}), tables, default_name="instance")
+        return Reader(from_files=False).validate(dict(config or {}), tables, default_name="instance")
 
     def with_risk(self, weight: float | None = None, alpha: float | None = None) -> Instance:
         """A copy with another risk setting: ``weight`` (lambda) switches to the CVaR objective
@@ -134,7 +134,7 @@ def read_instance(path: str | os.PathLike) -> Instance:
     reader.problems = problems
     reader.unreadable = unreadable
     reader.config_unreadable = config is None
-    return reader.build(config or {}, tables, default_name=path.name)
+    return reader.validate(config or {}, tables, default_name=path.name)
 
 
 def read_tables(
@@ -413,7 +413,7 @@ class Reader:
 
     # -- the whole instance ----------------------------------------------------------------------
 
-    def build(self, config: dict, raw_tables: dict, default_name: str) -> Instance:
+    def validate(self, config: dict, raw_tables: dict, default_name: str) -> Instance:
         unknown = set(raw_tables) - set(TABLES)
         for name in sorted(unknown):
             self.problems.append(Problem(name, f"unknown table (known: {', '.join(TABLES)})"))

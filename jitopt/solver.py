@@ -16,8 +16,8 @@ import highspy
 import numpy as np
 import pandas as pd
 import pyomo.environ as pyo
-from pyomo.contrib.solver.common.factory import SolverFactory
 
+from jitopt import pyomo_highs
 from jitopt.check import check_plan
 from jitopt.diagnose import explain_infeasible, undeliverable
 from jitopt.errors import SolveError
@@ -84,7 +84,7 @@ def _number(name: str, value) -> float:
 
 
 @dataclass(eq=False)
-class Problem:
+class BuiltModel:
     """A built model, ready to solve. Add your own Pyomo components to ``model`` before `solve`;
     ``model.x[s, i, t]`` are the order quantities, ``model.inv[w, i, t]`` the stock per scenario."""
 
@@ -179,7 +179,7 @@ class Problem:
         return plan
 
     def _built_constraints(self) -> int:
-        if self.size is None:  # a Problem made by hand: take the model as it is
+        if self.size is None:  # a BuiltModel made by hand: take the model as it is
             self.size = model_size(self.model)
         return self.size["constraints"]
 
@@ -305,7 +305,7 @@ def build(
     count: int | None = None,
     seed: int | None = None,
     force: bool = False,
-) -> Problem:
+) -> BuiltModel:
     """Make the scenarios (unless given) and build the model.
 
     The model's size and memory are estimated first: a model that cannot fit this machine's
@@ -318,7 +318,7 @@ def build(
     sc = scenarios if scenarios is not None else make_scenarios(instance, count=count, seed=seed)
     with _quiet_pyomo():
         model, data = build_model(instance, sc)
-    return Problem(
+    return BuiltModel(
         instance,
         sc,
         model,
@@ -389,26 +389,74 @@ def run_highs(
     fallback: dict | None = None,
 ) -> SolverRun:
     """Solve with HiGHS (in memory, via Pyomo's highspy interface) and map the outcome to a
-    `Status`; load the plan into the model's variables.
+    `Status`; load the plan into the model's variables. In steps: set HiGHS up (`_set_up`),
+    run it, with the heuristic beside it (`_search`), keep the better of their plans
+    (`_choose`), map HiGHS's status (`_status`, a table), load the plan (`_load_plan`).
 
     With ``heuristic``, `jitopt.heuristic` runs in a second thread and hands its plans to HiGHS;
-    the better of HiGHS's and the heuristic's final plans is kept, and the bound is HiGHS's.
-    ``start(seconds, stopped)`` gives the heuristic a plan to start from, ``fallback`` the line
-    decisions of a rule's plan to hand over first (see `Heuristic`).
+    the bound is HiGHS's. ``start(seconds, stopped)`` gives the heuristic a plan to start from,
+    ``fallback`` the line decisions of a rule's plan to hand over first (see `Heuristic`).
     Setting the event ``stop``, or a KeyboardInterrupt while HiGHS runs, stops the search within
     a moment (status feasible or no_solution, ``run.interrupted``). ``deadline`` (a
     `time.perf_counter` value, default now + ``time_limit``) ends the whole run.
     ``progress("search")`` is called when HiGHS starts, ``progress("finish")`` when it ends."""
-    opt = SolverFactory("highs")
-    if not opt.available():
-        raise SolveError("HiGHS is not available: install highspy (pip install highspy)")
+    opt = pyomo_highs.new()
     for thread in _background():  # a stopped run still ending: HiGHS's threads are shared
         thread.join()
     began = time.perf_counter()
     deadline = began + time_limit if deadline is None else deadline
     stop = stop if stop is not None else threading.Event()
+    run = _set_up(opt, model, mip_gap, threads, tee, deadline, stop)
+    if heuristic:
+        _start_heuristic(run, opt, model, began, start, fallback)
+    outcome = _search(run, progress)
+    seconds = time.perf_counter() - began
+    outcome = _choose(outcome, run.incumbent)
+    status, bound = _status(outcome, run.h, mip_gap)
+    if outcome.values is not None and status.has_plan:
+        _load_plan(opt, model, run.passed, outcome)
+    version = ".".join(str(v) for v in opt.version())
+    result = SolverRun(
+        status, outcome.objective, bound, seconds, f"highs {version}", time_limit, mip_gap
+    )
+    result.interrupted = stop.is_set()
+    if run.incumbent is not None:
+        result.heuristic = {
+            "plans": [{"seconds": t, "objective": v} for t, v in run.incumbent.history],
+            "final_plan_from": outcome.source,
+        }
+    return result
+
+
+@dataclass(eq=False)
+class _Run:
+    """HiGHS set up for one solve: the solver, the model as passed (for `_polish`), what its
+    callbacks report, when it must end; the heuristic beside it, if any."""
+
+    h: highspy.Highs
+    passed: highspy.HighsModel
+    watch: _Watch
+    end: float
+    worker: Heuristic | None = None
+    incumbent: Incumbent | None = None
+
+
+@dataclass
+class _Outcome:
+    """What a search ended with: HiGHS's status, and the best plan (``values``: one per column)."""
+
+    model_status: highspy.HighsModelStatus
+    node_count: int
+    dual_bound: float
+    values: np.ndarray | None
+    objective: float | None
+    source: str = "highs"
+
+
+def _set_up(opt, model, mip_gap, threads, tee, deadline: float, stop) -> _Run:
+    """Pass the model to HiGHS, set its options and subscribe the callbacks."""
     opt.set_instance(model)
-    h = opt._solver_model  # the highspy.Highs that Pyomo built
+    h = pyomo_highs.highs(opt)
     _check_passed(opt, h)
     passed = h.getModel()  # for `_polish`: HiGHS may still be running when it is needed
     if threads:
@@ -423,29 +471,39 @@ def run_highs(
         callback.subscribe(watch.interrupt)
     h.cbMipInterrupt.subscribe(watch.mip_interrupt)
     h.cbMipImprovingSolution.subscribe(watch.improving)
-    worker = incumbent = None
-    if heuristic:
-        joint, groups = item_groups(opt, model)
-        if groups:
-            incumbent = Incumbent(start=began)
-            worker = Heuristic(
-                h,
-                joint,
-                groups,
-                incumbent,
-                deadline=end,
-                start=start,
-                columns=item_columns(opt, model) if start or fallback else None,
-                fallback=fallback,
-                windows=period_windows(opt, model),
-                owner=item_owners(opt, model),
-            )
-            h.cbMipUserSolution.subscribe(_give_incumbent, incumbent)
-            worker.start()
+    return _Run(h, passed, watch, end)
+
+
+def _start_heuristic(run: _Run, opt, model, began: float, start, fallback) -> None:
+    """Start `jitopt.heuristic` in its own thread, handing its plans to HiGHS (no heuristic when
+    the model has no item integer variables)."""
+    joint, groups = item_groups(opt, model)
+    if not groups:
+        return
+    run.incumbent = Incumbent(start=began)
+    run.worker = Heuristic(
+        run.h,
+        joint,
+        groups,
+        run.incumbent,
+        deadline=run.end,
+        start=start,
+        columns=item_columns(opt, model) if start or fallback else None,
+        fallback=fallback,
+        windows=period_windows(opt, model),
+        owner=item_owners(opt, model),
+    )
+    run.h.cbMipUserSolution.subscribe(_give_incumbent, run.incumbent)
+    run.worker.start()
+
+
+def _search(run: _Run, progress) -> _Outcome:
+    """Run HiGHS until it ends, the deadline or a stop; then stop the heuristic."""
+    h, watch, worker = run.h, run.watch, run.worker
     if progress is not None:
         progress("search")
     try:
-        detached = _run(h, watch, end, worker.stop if worker is not None else None)
+        detached = _run(h, watch, run.end, worker.stop if worker is not None else None)
     finally:
         if progress is not None:
             progress("finish")
@@ -455,74 +513,86 @@ def run_highs(
             worker.join(max(GRACE_SECONDS - waited, 0.05))
             if worker.is_alive():
                 _LEFT_BEHIND.append(worker)
-    seconds = time.perf_counter() - began
     if worker is not None and worker.error is not None:
         raise SolveError(f"the heuristic failed: {worker.error!r}") from worker.error
-
     if detached:  # HiGHS is still in a sub-MIP: go on with what its callbacks reported
-        model_status, node_count, dual_bound = highspy.HighsModelStatus.kInterrupt, 0, watch.bound
         values, objective = watch.plan()
-        has_solution = values is not None
-    else:
-        info, model_status = h.getInfo(), h.getModelStatus()
-        node_count, dual_bound = info.mip_node_count, info.mip_dual_bound
-        has_solution = info.primal_solution_status == 2
-        objective = info.objective_function_value if has_solution else None
-        values = np.asarray(h.getSolution().col_value) if has_solution else None
-    source = "highs"
-    if incumbent is not None:
-        with incumbent.lock:  # the heuristic may still be running, if a stop left it behind
-            found, solution = incumbent.value, incumbent.solution
-        if solution is not None and (
-            objective is None or found < objective - 1e-9 * max(1.0, abs(objective))
-        ):
-            objective, values, has_solution = found, solution, True
-            source = "heuristic"
+        return _Outcome(highspy.HighsModelStatus.kInterrupt, 0, watch.bound, values, objective)
+    info = h.getInfo()
+    has_solution = info.primal_solution_status == 2
+    return _Outcome(
+        h.getModelStatus(),
+        info.mip_node_count,
+        info.mip_dual_bound,
+        np.asarray(h.getSolution().col_value) if has_solution else None,
+        info.objective_function_value if has_solution else None,
+    )
 
-    M = highspy.HighsModelStatus
-    if model_status in (M.kInfeasible, M.kUnboundedOrInfeasible):
-        status = Status.INFEASIBLE
-    elif model_status == M.kOptimal and has_solution:
-        status = Status.OPTIMAL
-    elif model_status == M.kModelEmpty:  # nothing to decide: its optimum is its constant cost
-        status, has_solution = Status.OPTIMAL, True
-        objective, values = h.getInfo().objective_function_value, np.zeros(h.getNumCol())
-    elif model_status in _LIMITS:
-        status = Status.FEASIBLE if has_solution else Status.NO_SOLUTION
-    else:
+
+def _choose(outcome: _Outcome, incumbent: Incumbent | None) -> _Outcome:
+    """The heuristic's final plan instead of HiGHS's, when it is better."""
+    if incumbent is None:
+        return outcome
+    with incumbent.lock:  # the heuristic may still be running, if a stop left it behind
+        found, solution = incumbent.value, incumbent.solution
+    objective = outcome.objective
+    if solution is not None and (
+        objective is None or found < objective - 1e-9 * max(1.0, abs(objective))
+    ):
+        outcome.objective, outcome.values, outcome.source = found, solution, "heuristic"
+    return outcome
+
+
+_M = highspy.HighsModelStatus
+# HiGHS's model status -> (status with a plan, status without one); None: an error
+_STATUS = {
+    _M.kInfeasible: (Status.INFEASIBLE, Status.INFEASIBLE),
+    _M.kUnboundedOrInfeasible: (Status.INFEASIBLE, Status.INFEASIBLE),
+    _M.kOptimal: (Status.OPTIMAL, None),
+    _M.kModelEmpty: (Status.OPTIMAL, Status.OPTIMAL),  # nothing to decide: its cost is constant
+    **{
+        limit: (Status.FEASIBLE, Status.NO_SOLUTION)
+        for limit in (
+            _M.kTimeLimit,
+            _M.kIterationLimit,
+            _M.kSolutionLimit,
+            _M.kInterrupt,
+            _M.kObjectiveBound,
+            _M.kObjectiveTarget,
+        )
+    },
+}
+
+
+def _status(outcome: _Outcome, h: highspy.Highs, mip_gap: float) -> tuple[Status, float | None]:
+    """The `Status` (`_STATUS`) and the proven bound. An empty model's plan is all zeros; a plan
+    of the heuristic is optimal only within the gap of HiGHS's bound."""
+    model_status = outcome.model_status
+    if model_status == _M.kModelEmpty:
+        outcome.objective = h.getInfo().objective_function_value
+        outcome.values = np.zeros(h.getNumCol())
+    with_plan, without = _STATUS.get(model_status, (None, None))
+    status = with_plan if outcome.values is not None else without
+    if status is None:
         raise SolveError(f"HiGHS stopped with status {h.modelStatusToString(model_status)}")
-
+    if status == Status.INFEASIBLE:
+        return status, None
     bound = None
-    if status == Status.OPTIMAL and node_count < 0:  # an LP: its optimum is the bound
-        bound = objective
-    elif status in (Status.OPTIMAL, Status.FEASIBLE) and math.isfinite(dual_bound):
-        bound = float(dual_bound)
-    if status == Status.OPTIMAL and source == "heuristic":
-        status = _status_for_gap(objective, bound, mip_gap)
-    if has_solution and status.has_plan:
-        polished = _polish(passed, values)
-        if polished is not None:
-            values, objective = polished
-        _load(opt, model, values)
-    version = ".".join(str(v) for v in opt.version())
-    run = SolverRun(status, objective, bound, seconds, f"highs {version}", time_limit, mip_gap)
-    run.interrupted = stop.is_set()
-    if incumbent is not None:
-        run.heuristic = {
-            "plans": [{"seconds": t, "objective": v} for t, v in incumbent.history],
-            "final_plan_from": source,
-        }
-    return run
+    if status == Status.OPTIMAL and outcome.node_count < 0:  # an LP: its optimum is the bound
+        bound = outcome.objective
+    elif status in (Status.OPTIMAL, Status.FEASIBLE) and math.isfinite(outcome.dual_bound):
+        bound = float(outcome.dual_bound)
+    if status == Status.OPTIMAL and outcome.source == "heuristic":
+        status = _status_for_gap(outcome.objective, bound, mip_gap)
+    return status, bound
 
 
-_LIMITS = (
-    highspy.HighsModelStatus.kTimeLimit,
-    highspy.HighsModelStatus.kIterationLimit,
-    highspy.HighsModelStatus.kSolutionLimit,
-    highspy.HighsModelStatus.kInterrupt,
-    highspy.HighsModelStatus.kObjectiveBound,
-    highspy.HighsModelStatus.kObjectiveTarget,
-)
+def _load_plan(opt, model, passed: highspy.HighsModel, outcome: _Outcome) -> None:
+    """Polish the plan's integer values (`_polish`) and load it into the model's variables."""
+    polished = _polish(passed, outcome.values)
+    if polished is not None:
+        outcome.values, outcome.objective = polished
+    pyomo_highs.load(opt, outcome.values)
 
 
 def _status_for_gap(objective: float, bound: float | None, mip_gap: float) -> Status:
@@ -685,7 +755,7 @@ def _check_passed(opt, h: highspy.Highs) -> None:
     """HiGHS refuses a whole block of rows or columns whose numbers it cannot handle (a
     coefficient of 1e15 or more) and Pyomo does not look: then it would solve another model
     and report its plan. The model HiGHS holds must have every row and column Pyomo built."""
-    rows, cols = len(opt._pyomo_con_to_solver_con_map), len(opt._pyomo_var_to_solver_var_map)
+    rows, cols = pyomo_highs.row_count(opt), pyomo_highs.column_count(opt)
     if h.getNumRow() != rows or h.getNumCol() != cols:
         raise SolveError(
             f"HiGHS took {h.getNumRow():,} of the model's {rows:,} constraints and "
@@ -706,13 +776,6 @@ def _give_incumbent(event) -> None:
         event.data_in.user_has_solution = True
         event.data_in.user_solution[:] = incumbent.solution
         incumbent.given = True
-
-
-def _load(opt, model, values: np.ndarray) -> None:
-    """Set every Pyomo variable that HiGHS knows to its value in ``values``."""
-    variables = opt._vars  # Pyomo's persistent interface: id -> (variable, bounds, ...)
-    for vid, k in opt._pyomo_var_to_solver_var_map.items():
-        variables[vid][0].set_value(float(values[k]), skip_validation=True)
 
 
 def _values(var, keys) -> np.ndarray:

@@ -18,7 +18,7 @@ import pytest
 from click.testing import CliRunner
 
 import jitopt
-from jitopt.catalog import build_instance
+from jitopt.catalog import instance_tables
 from jitopt.cli import main
 from jitopt.demand import demand_scenarios, quantile_function
 from jitopt.files import write_instance_dir
@@ -162,9 +162,9 @@ def test_demand_is_rounded_to_whole_units_by_default():
     tables = valid_tables()
     catalog = {"items": tables["items"].iloc[:1], "suppliers": tables["suppliers"]}
     catalog["offers"] = tables["offers"].query("item == 'A'")
-    raw = build_instance(fc, catalog, scenarios=50, seed=2, decimals=None)["demand"]["demand"]
-    whole = build_instance(fc, catalog, scenarios=50, seed=2)["demand"]["demand"]
-    one = build_instance(fc, catalog, scenarios=50, seed=2, decimals=1)["demand"]["demand"]
+    raw = instance_tables(fc, catalog, scenarios=50, seed=2, decimals=None)["demand"]["demand"]
+    whole = instance_tables(fc, catalog, scenarios=50, seed=2)["demand"]["demand"]
+    one = instance_tables(fc, catalog, scenarios=50, seed=2, decimals=1)["demand"]["demand"]
     assert (whole == np.round(whole)).all() and (raw != np.round(raw)).any()
     assert np.allclose(whole, np.round(raw)) and np.allclose(one, np.round(raw, 1))
 
@@ -175,7 +175,7 @@ def test_draws_reproduce_the_forecast_quantiles(tmp_path):
     tables = valid_tables()
     catalog = {"items": tables["items"].iloc[:1], "suppliers": tables["suppliers"]}
     catalog["offers"] = tables["offers"].query("item == 'A'")
-    built = build_instance(fc, catalog, scenarios=n, seed=11, decimals=None)  # the raw draws
+    built = instance_tables(fc, catalog, scenarios=n, seed=11, decimals=None)  # the raw draws
     demand = built["demand"]
     assert demand["scenario"].nunique() == n
     by_period = demand.pivot(index="scenario", columns="period", values="demand")
@@ -253,9 +253,9 @@ def test_negative_forecasts_are_zero_demand_with_clip_negative(tmp_path):
 def test_same_seed_same_scenarios_other_seed_other_scenarios(tmp_path):
     catalog = catalog_dir(tmp_path / "catalog", {"name": "c", "scenarios": {"seed": 4}})
     fc = interval_rows()
-    first = build_instance(fc, catalog, scenarios=8)
-    again = build_instance(fc.iloc[::-1], catalog, scenarios=8, seed=4)
-    other = build_instance(fc, catalog, scenarios=8, seed=5)
+    first = instance_tables(fc, catalog, scenarios=8)
+    again = instance_tables(fc.iloc[::-1], catalog, scenarios=8, seed=4)
+    other = instance_tables(fc, catalog, scenarios=8, seed=5)
     pd.testing.assert_frame_equal(first["demand"], again["demand"])  # row order does not matter
     assert not first["demand"]["demand"].equals(other["demand"]["demand"])
     assert first["config"]["scenarios"] == {"seed": 4, "count": 8}
@@ -266,9 +266,9 @@ def test_scenario_count_from_option_else_catalog_else_30(tmp_path):
     fc = interval_rows()
     plain = catalog_dir(tmp_path / "plain")
     counted = catalog_dir(tmp_path / "counted", {"name": "c", "scenarios": {"count": 7}})
-    assert build_instance(fc, plain)["demand"]["scenario"].nunique() == 30
-    assert build_instance(fc, counted)["demand"]["scenario"].nunique() == 7
-    built = build_instance(fc, counted, scenarios=3)
+    assert instance_tables(fc, plain)["demand"]["scenario"].nunique() == 30
+    assert instance_tables(fc, counted)["demand"]["scenario"].nunique() == 7
+    built = instance_tables(fc, counted, scenarios=3)
     assert sorted(built["demand"]["scenario"].unique()) == ["d1", "d2", "d3"]
 
 
@@ -280,7 +280,7 @@ def test_sample_paths_are_the_scenarios(tmp_path):
                 rows.append((item, date.date().isoformat(), sample, base + 10 * sample + k))
     fc = pd.DataFrame(rows, columns=["unique_id", "ds", "sample", "y"])
     assert detect_format(fc).kind == "samples"
-    four = build_instance(fc, catalog_dir(tmp_path / "c"), scenarios=4, seed=2)["demand"]
+    four = instance_tables(fc, catalog_dir(tmp_path / "c"), scenarios=4, seed=2)["demand"]
     assert four["scenario"].nunique() == 4
     paths = set()
     for _, scenario in four.groupby("scenario"):
@@ -291,7 +291,7 @@ def test_sample_paths_are_the_scenarios(tmp_path):
         assert b.tolist() == [200.0 + 10 * sample + k for k in range(6)]  # the same path id
         paths.add(sample)
     assert len(paths) == 4  # drawn without replacement
-    every = build_instance(fc, catalog_dir(tmp_path / "c2"), scenarios=30)["demand"]
+    every = instance_tables(fc, catalog_dir(tmp_path / "c2"), scenarios=30)["demand"]
     assert every["scenario"].nunique() == 10
 
 
@@ -311,7 +311,7 @@ def test_dates_become_periods(tmp_path, start, freq):
         for k, d in enumerate(dates)
     ]
     point = pd.DataFrame(rows, columns=["unique_id", "ds", "model"])
-    built = build_instance(point.sample(frac=1, random_state=0), catalog_dir(tmp_path / "c"))
+    built = instance_tables(point.sample(frac=1, random_state=0), catalog_dir(tmp_path / "c"))
     config = built["config"]
     assert (config["periods"], config["start"], config["freq"]) == (7, start, freq)
     inst = jitopt.Instance.from_frames(built.pop("config"), **built)
@@ -441,7 +441,7 @@ def test_settings_and_optional_tables_are_carried_over(tmp_path):
 
 
 def test_write_refuses_a_non_empty_directory_and_replaces_stale_files(tmp_path):
-    built = build_instance(interval_rows(), catalog_dir(tmp_path / "c"), scenarios=2)
+    built = instance_tables(interval_rows(), catalog_dir(tmp_path / "c"), scenarios=2)
     out = tmp_path / "inst"
     out.mkdir()
     (out / "price_breaks.csv").write_text("supplier,item,min_qty,unit_cost\nS1,A,10,1\n")

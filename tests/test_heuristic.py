@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 import jitopt
+from jitopt import pyomo_highs
 from jitopt.generate import generate
 
 
@@ -41,7 +42,7 @@ def test_heuristic_plans_are_valid_plans(checked):
         period_windows,
     )
     from jitopt.plan import SolverRun, make_plan
-    from jitopt.solver import _load, extract
+    from jitopt.solver import extract
 
     tables = generate(items=12, suppliers=4, regions=2, periods=10, seed=7)
     config = tables.pop("config")
@@ -52,7 +53,7 @@ def test_heuristic_plans_are_valid_plans(checked):
     assert len(groups) >= 3  # the heuristic really works group by group here
     incumbent = Incumbent()
     worker = Heuristic(
-        opt._solver_model,
+        pyomo_highs.highs(opt),
         joint,
         groups,
         incumbent,
@@ -71,7 +72,7 @@ def test_heuristic_plans_are_valid_plans(checked):
     assert [v for _, v in incumbent.history] == sorted(
         (v for _, v in incumbent.history), reverse=True
     )
-    _load(opt, problem.model, incumbent.solution)
+    pyomo_highs.load(opt, incumbent.solution)
     orders, inventory = extract(problem.model, problem.data)
     run = SolverRun(jitopt.Status.FEASIBLE, incumbent.value, None, 1.0, "heuristic", 20, 1e-4)
     plan = checked(make_plan(problem.instance, problem.scenarios, orders, inventory, run))
@@ -106,7 +107,7 @@ def test_heuristic_neighbourhoods_cover_every_item_column():
         items.setdefault(index[1], set()).add(owner[c])
     assert all(len(codes) == 1 and -1 not in codes for codes in items.values())
     assert len({next(iter(codes)) for codes in items.values()}) == len(items)
-    col = opt._pyomo_var_to_solver_var_map
+    col = pyomo_highs.columns(opt)
     assert all(owner[col[id(m)]] == -1 for m in problem.model.y.values())
     assert list(_integers(problem.model))  # the model has integer columns at all
 
@@ -175,7 +176,7 @@ def test_heuristic_starting_from_the_expected_value_plan_gives_valid_plans(check
 
     from jitopt.heuristic import Heuristic, Incumbent, item_columns, item_groups
     from jitopt.plan import SolverRun, make_plan
-    from jitopt.solver import _load, extract
+    from jitopt.solver import extract
 
     tables = generate(items=6, suppliers=3, regions=2, periods=8, seed=5, disruptions=True)
     config = tables.pop("config")
@@ -196,7 +197,7 @@ def test_heuristic_starting_from_the_expected_value_plan_gives_valid_plans(check
     joint, groups = item_groups(opt, problem.model, group_columns=30)
     incumbent = Incumbent()
     worker = Heuristic(
-        opt._solver_model,
+        pyomo_highs.highs(opt),
         joint,
         groups,
         incumbent,
@@ -206,7 +207,7 @@ def test_heuristic_starting_from_the_expected_value_plan_gives_valid_plans(check
     )
     worker.run()
     assert worker.error is None and incumbent.history
-    _load(opt, problem.model, incumbent.solution)
+    pyomo_highs.load(opt, incumbent.solution)
     orders, inventory = extract(problem.model, problem.data)
     run = SolverRun(jitopt.Status.FEASIBLE, incumbent.value, None, 1.0, "heuristic", 20, 1e-4)
     plan = checked(make_plan(problem.instance, problem.scenarios, orders, inventory, run))

@@ -658,26 +658,26 @@ def test_b6_6_risk_weight_of_the_wrong_type():
 
 
 def test_b6_7_build_instance_checks_its_arguments():
-    from jitopt.catalog import build_instance
+    from jitopt.catalog import instance_tables
 
     forecast = pd.read_csv(ROOT / "instances" / "forecast-example" / "forecast.csv")
     with pytest.raises(TypeError, match="forecast must be"):
-        build_instance(None, CATALOG)
+        instance_tables(None, CATALOG)
     with pytest.raises(TypeError, match="forecast must be"):
-        build_instance([1, 2], CATALOG)
+        instance_tables([1, 2], CATALOG)
     with pytest.raises(TypeError, match="config must be"):
-        build_instance(forecast, CATALOG, config="x")
+        instance_tables(forecast, CATALOG, config="x")
     for decimals in (2.5, "x"):
         with pytest.raises(TypeError, match="decimals"):
-            build_instance(forecast, CATALOG, decimals=decimals)
+            instance_tables(forecast, CATALOG, decimals=decimals)
     with pytest.raises(ValueError, match="decimals must be in 0..6"):
-        build_instance(forecast, CATALOG, decimals=-1)
+        instance_tables(forecast, CATALOG, decimals=-1)
 
 
 def test_b6_7_catalogue_numbers_come_back_as_numbers():
-    from jitopt.catalog import build_instance
+    from jitopt.catalog import instance_tables
 
-    built = build_instance(ROOT / "instances" / "forecast-example" / "forecast.csv", CATALOG)
+    built = instance_tables(ROOT / "instances" / "forecast-example" / "forecast.csv", CATALOG)
     assert pd.api.types.is_float_dtype(built["items"]["holding_cost"])
     assert pd.api.types.is_numeric_dtype(built["suppliers"]["lead_time"])
     assert pd.api.types.is_numeric_dtype(built["offers"]["unit_cost"])
