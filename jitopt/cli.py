@@ -9,6 +9,7 @@ signal handlers are in place.
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 import signal
@@ -107,6 +108,27 @@ def _run(debug: bool, action, interrupted: str = "interrupted: nothing written")
         sys.exit(EXIT_ERROR)
 
 
+def command(group: click.Group, name: str | None = None, interrupted: str | None = None):
+    """Register the decorated function as a command of ``group``, with the options every command
+    shares (``--debug``) and the one error handler (`_run`): the function does the work and
+    raises; `_run` turns each error into one message and an exit code. ``interrupted`` is what
+    Ctrl-C before the work is done prints."""
+
+    def register(function):
+        @functools.wraps(function)
+        def run(*args, debug: bool, **kwargs):
+            _run(debug, lambda: function(*args, **kwargs), interrupted or _INTERRUPTED)
+
+        debug = click.Option(["--debug"], is_flag=True, help="Show tracebacks.")
+        run.__dict__.setdefault("__click_params__", []).insert(0, debug)  # listed last
+        return group.command(name)(run)
+
+    return register
+
+
+_INTERRUPTED = "interrupted: nothing written"
+
+
 class _Finite(click.FloatRange):
     """A float range that also refuses nan and inf (FloatRange lets nan through)."""
 
@@ -159,7 +181,7 @@ def main() -> None:
     """jitopt: purchasing plans for just-in-time inventory under disruption risk."""
 
 
-@main.command()
+@command(main, interrupted="interrupted before a plan was found: nothing written")
 @click.argument("instance_dir", type=click.Path(file_okay=False, path_type=Path))
 @click.option(
     "-o",
@@ -211,7 +233,6 @@ def main() -> None:
 @click.option("--force", is_flag=True, help="Build a model even when it seems too large.")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
 @click.option("--log", is_flag=True, help="Show the solver log.")
-@click.option("--debug", is_flag=True, help="Show tracebacks.")
 def solve(
     instance_dir,
     out_dir,
@@ -226,7 +247,6 @@ def solve(
     force,
     quiet,
     log,
-    debug,
 ):
     """Solve the instance in INSTANCE_DIR and write the plan.
 
@@ -286,7 +306,7 @@ def solve(
             )
         raise _Exit(_exit_code(plan.status))
 
-    _run(debug, action, "interrupted before a plan was found: nothing written")
+    action()
 
 
 def _exit_code(status) -> int:
@@ -300,7 +320,7 @@ def _exit_code(status) -> int:
     }[status]
 
 
-@main.command()
+@command(main)
 @click.argument("out_dir", type=click.Path(path_type=Path))
 @click.option("--items", type=click.IntRange(min=1, max=100_000), default=30, show_default=True)
 @click.option("--suppliers", type=click.IntRange(min=2, max=10_000), default=6, show_default=True)
@@ -337,8 +357,7 @@ def _exit_code(status) -> int:
 @click.option(
     "--overwrite", is_flag=True, help="Replace the instance in OUT_DIR (an instance folder)."
 )
-@click.option("--debug", is_flag=True, help="Show tracebacks.")
-def generate(out_dir, overwrite, debug, **options):
+def generate(out_dir, overwrite, **options):
     """Write a synthetic but believable instance to OUT_DIR (same options, same files)."""
 
     def action():
@@ -356,13 +375,12 @@ def generate(out_dir, overwrite, debug, **options):
             f"{len(inst.offers)} offers, {inst.periods} periods -> {out_dir}/"
         )
 
-    _run(debug, action)
+    action()
 
 
-@main.command()
+@command(main)
 @click.argument("instance_dir", type=click.Path(file_okay=False, path_type=Path))
-@click.option("--debug", is_flag=True, help="Show tracebacks.")
-def validate(instance_dir, debug):
+def validate(instance_dir):
     """Check the instance in INSTANCE_DIR and list every problem found (exit 2 if any)."""
 
     def action():
@@ -376,14 +394,13 @@ def validate(instance_dir, debug):
             f"suppliers, {len(inst.offers)} offers, {inst.periods} periods)"
         )
 
-    _run(debug, action)
+    action()
 
 
-@main.command()
+@command(main)
 @click.argument("instance_dir", type=click.Path(file_okay=False, path_type=Path))
 @click.argument("out_dir", type=click.Path(file_okay=False, path_type=Path))
-@click.option("--debug", is_flag=True, help="Show tracebacks.")
-def check(instance_dir, out_dir, debug):
+def check(instance_dir, out_dir):
     """Recompute a written plan's balances and costs without the model, and compare.
 
     Exit codes: 0 the plan checks out, 1 the plan has problems (listed), 2 it could not be
@@ -410,7 +427,7 @@ def check(instance_dir, out_dir, debug):
             _list(result.problems, shown)
         raise _Exit(EXIT_INVALID if result.unreadable else CHECK_FAILED)
 
-    _run(debug, action)
+    action()
 
 
 def _list(lines: list[str], shown, limit: int = 50) -> None:
@@ -420,7 +437,7 @@ def _list(lines: list[str], shown, limit: int = 50) -> None:
         click.echo(f"  ... and {len(lines) - limit:,} more", err=True)
 
 
-@main.command("build")
+@command(main, "build")
 @click.argument("forecast", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option(
     "--catalog",
@@ -462,7 +479,6 @@ def _list(lines: list[str], shown, limit: int = 50) -> None:
     help="Round demand to this many decimals (0: whole units).",
 )
 @click.option("--overwrite", is_flag=True, help="Replace the instance in OUT (an instance folder).")
-@click.option("--debug", is_flag=True, help="Show tracebacks.")
 def build_cmd(
     forecast,
     catalog_dir,
@@ -474,7 +490,6 @@ def build_cmd(
     clip_negative,
     decimals,
     overwrite,
-    debug,
 ):
     """Build an instance from a demand FORECAST (CSV or Parquet) and a supplier catalogue.
 
@@ -516,7 +531,7 @@ def build_cmd(
         )
         _echo_warnings(read_instance(out_dir).warnings, quiet=False)
 
-    _run(debug, action)
+    action()
 
 
 # The evaluation commands (plan, simulate) live in their own module, registered on `main`.

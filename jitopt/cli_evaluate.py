@@ -13,8 +13,8 @@ from jitopt.cli import (
     _Exit,
     _exit_code,
     _Finite,
-    _run,
     _signals,
+    command,
     main,
 )
 from jitopt.schema import MAX_SEED, MAX_TIME_LIMIT
@@ -32,7 +32,7 @@ def _policy(ctx, param, value):
         raise click.BadParameter(str(exc)) from None
 
 
-@main.command("plan")
+@command(main, "plan", interrupted="interrupted before a plan was made: nothing written")
 @click.argument("instance_dir", type=click.Path(file_okay=False, path_type=Path))
 @click.option(
     "--policy",
@@ -54,8 +54,7 @@ def _policy(ctx, param, value):
 )
 @click.option("--mip-gap", type=_Finite(min=0, max=1), help="Relative gap for `optimized`.")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
-@click.option("--debug", is_flag=True, help="Show tracebacks.")
-def plan_cmd(instance_dir, policy, out_dir, time_limit, mip_gap, quiet, debug):
+def plan_cmd(instance_dir, policy, out_dir, time_limit, mip_gap, quiet):
     """Make the plan of a purchasing policy and write it as `jitopt solve` writes a plan.
 
     jit orders each period's expected demand from the cheapest offer, lead time ahead; jic adds
@@ -91,10 +90,10 @@ def plan_cmd(instance_dir, policy, out_dir, time_limit, mip_gap, quiet, debug):
             click.echo(report(plan, folder.given))
         raise _Exit(_exit_code(plan.status))
 
-    _run(debug, action, "interrupted before a plan was made: nothing written")
+    action()
 
 
-@main.command()
+@command(main)
 @click.argument("instance_dir", type=click.Path(file_okay=False, path_type=Path))
 @click.option(
     "--plan",
@@ -150,7 +149,6 @@ def plan_cmd(instance_dir, policy, out_dir, time_limit, mip_gap, quiet, debug):
     help="VaR and CVaR level [instance.toml [risk], else 0.9].",
 )
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
-@click.option("--debug", is_flag=True, help="Show tracebacks.")
 def simulate(
     instance_dir,
     plan_path,
@@ -163,7 +161,6 @@ def simulate(
     model,
     alpha,
     quiet,
-    debug,
 ):
     """Judge a fixed plan on scenarios: sampled out of sample (default), replayed, or a stress
     scenario. Each scenario's stock, shortage and spot buys are the model's second stage, solved
@@ -201,7 +198,7 @@ def simulate(
         if not quiet:
             click.echo(simulation_report(result.summary, folder.given))
 
-    _run(debug, action)
+    action()
 
 
 class _progress:
@@ -300,7 +297,7 @@ def _policies(ctx, param, values):
     return parsed or None
 
 
-@main.command()
+@command(main, interrupted="interrupted before any plan was finished: nothing written")
 @click.argument("instance_dir", type=click.Path(file_okay=False, path_type=Path))
 @click.option(
     "--mix",
@@ -356,7 +353,6 @@ def _policies(ctx, param, values):
     help="Seconds for each optimized plan [instance.toml, else 60].",
 )
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
-@click.option("--debug", is_flag=True, help="Show tracebacks.")
 def compare(
     instance_dir,
     mixes,
@@ -368,7 +364,6 @@ def compare(
     dask_address,
     time_limit,
     quiet,
-    debug,
 ):
     """Compare supplier mixes x purchasing policies on the same out-of-sample scenarios.
 
@@ -417,7 +412,7 @@ def compare(
             click.echo(f"warning: {result.warnings[0]} (in {folder.given}/)", err=True)
             raise _Exit(4)
 
-    _run(debug, action, "interrupted before any plan was finished: nothing written")
+    action()
 
 
 def comparison_report(result, out: Path) -> str:

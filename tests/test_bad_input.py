@@ -621,3 +621,14 @@ def test_corrupted_instance_raises_instance_error(corruption):
         corruption,
         [str(p) for p in problems],
     )
+
+
+def test_every_command_has_the_shared_debug_option_and_error_handler():
+    """Commands are registered with `jitopt.cli.command`, which gives each `--debug` and the one
+    error handler; a command registered with plain ``@main.command()`` fails here."""
+    from jitopt.cli import main
+
+    for name, cmd in main.commands.items():
+        options = {opt for param in cmd.params for opt in getattr(param, "opts", [])}
+        assert "--debug" in options, f"jitopt {name} has no --debug"
+        assert hasattr(cmd.callback, "__wrapped__"), f"jitopt {name} is not made by cli.command"
