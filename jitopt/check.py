@@ -48,6 +48,9 @@ class CheckReport:
     cvar: float | None = None
     var: float | None = None
     stockout_probability: float | None = None
+    std_error: float | None = None
+    alpha: float | None = None
+    mean_on_hand_value: float | None = None
 
     @property
     def ok(self) -> bool:
@@ -743,6 +746,32 @@ def _set_metrics(report: CheckReport, costs: pd.DataFrame, c: _Cube, instance: A
     report.fill_rate = _fill_rate(c.demand, short, p)
     report.var = _var(cost, p, alpha)
     report.stockout_probability = float(p @ (np.nan_to_num(short).max(axis=(1, 2)) > 1e-6))
+    report.alpha = float(alpha)
+    report.std_error = _std_error(cost, p)
+    per_period = np.nansum(_unit_value(instance)[None, :, None] * c.on_hand, axis=1)
+    report.mean_on_hand_value = float(p @ per_period.mean(axis=1))
+
+
+def _std_error(cost: np.ndarray, p: np.ndarray) -> float:
+    """The standard error of the probability-weighted mean cost: for n scenarios, the square root
+    of n/(n-1) times the weighted variance of p * cost's terms (s / sqrt(n) when all p = 1/n)."""
+    n = len(cost)
+    if n < 2:
+        return 0.0
+    deviation = cost - (p * cost).sum()
+    return float(np.sqrt((p * p * deviation * deviation).sum() * n / (n - 1)))
+
+
+def _unit_value(instance: Any) -> np.ndarray:
+    """A unit in stock is worth its item's cheapest price (offer or price break), else the
+    item's expedite cost, else 0."""
+    prices = [instance.offers["unit_cost"].groupby(level="item").min()]
+    breaks = _frame(instance.price_breaks, ["supplier", "item", "min_qty", "unit_cost"])
+    if len(breaks):
+        prices.append(breaks.groupby("item")["unit_cost"].min())
+    cheapest = pd.concat(prices).groupby(level=0).min()
+    items = instance.items
+    return cheapest.reindex(items.index).fillna(items["expedite_cost"]).fillna(0.0).to_numpy(float)
 
 
 def _var(cost: np.ndarray, p: np.ndarray, alpha: float) -> float:
@@ -763,15 +792,9 @@ def _fill_rate(demand: np.ndarray, short: np.ndarray, p: np.ndarray) -> float:
 def _check_summary(
     summary: dict, report: CheckReport, orders: pd.DataFrame, rtol: float
 ) -> list[str]:
-    expected: dict[str, float] = {
-        "objective": report.objective,
-        "expected_cost": report.expected_cost,
-        "worst_case_cost": report.worst_case_cost,
-        "cvar": report.cvar,
-        "fill_rate": report.fill_rate,
-    }
-    for key in ("var", "stockout_probability"):  # reported since issue 3
-        if key in summary:
+    expected: dict[str, float] = {"objective": report.objective}
+    for key in METRIC_CHECKS:  # those of an older summary.json may be missing
+        if key in summary or key in ("expected_cost", "worst_case_cost", "cvar", "fill_rate"):
             expected[key] = getattr(report, key)
     found: dict[str, Any] = {key: summary.get(key) for key in expected}
     costs = summary.get("costs") or {}
@@ -857,3 +880,18 @@ RULES: dict[str, Callable] = {
     "total_cost": _check_summary,  # the objective against the costs recomputed per scenario
     "cvar_excess_def": _set_metrics,  # CVaR recomputed from the scenario costs (`_cvar`)
 }
+
+# Every metric of `jitopt.metrics.METRICS` (the keys of summary.json), recomputed here in the
+# checker's own way, as the `CheckReport` attribute of the same name; "costs" as
+# ``expected_costs``, component by component. tests/test_check.py fails when a metric is missing.
+METRIC_CHECKS = (
+    "expected_cost",
+    "std_error",
+    "cvar",
+    "var",
+    "alpha",
+    "worst_case_cost",
+    "fill_rate",
+    "stockout_probability",
+    "mean_on_hand_value",
+)

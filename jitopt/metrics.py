@@ -192,3 +192,10 @@ METRICS = (
 def summarize(table: pd.DataFrame, alpha: float) -> dict:
     """Every metric of `METRICS` from a `scenario_table`, in that order."""
     return {m.name: m.compute(table, alpha) for m in METRICS}
+
+
+def format_metrics() -> str:
+    """`METRICS` as a Markdown table (for docs/CONTRACT.md)."""
+    lines = ["| metric | unit | meaning |", "|---|---|---|"]
+    lines += [f"| `{m.name}` | {m.unit} | {m.meaning} |" for m in METRICS]
+    return "\n".join(lines)

@@ -596,3 +596,40 @@ def test_noise_within_tolerance_passes(inst, out):
     edit_summary(out, lambda s: s.update(objective=295.375 * (1 + 1e-7)))
     assert check_solution(inst, out).problems == []
     assert np.isfinite(check_solution(inst, out).objective)
+
+
+@pytest.fixture(scope="module")
+def solved_plan(tmp_path_factory):
+    """A solved plan with sampled scenarios (every metric non-trivial), written once."""
+    import jitopt
+    from jitopt.generate import generate
+
+    tables = generate(items=3, suppliers=3, regions=2, periods=6, seed=4)
+    config = dict(tables.pop("config"))
+    config["scenarios"] = {"count": 8, "seed": 1}
+    inst = jitopt.Instance.from_frames(config, **tables)
+    out = tmp_path_factory.mktemp("plan")
+    jitopt.solve(inst, time_limit=30).write(out)
+    return inst, out
+
+
+def test_the_checker_recomputes_every_metric(solved_plan):
+    """Every metric of `jitopt.metrics.METRICS` is one the checker recomputes
+    (`jitopt.check.METRIC_CHECKS`), and a wrong value of it in summary.json is reported."""
+    from jitopt.check import METRIC_CHECKS
+    from jitopt.metrics import METRICS
+
+    inst, out = solved_plan
+    assert check_solution(inst, out).ok
+    summary = json.loads((out / "summary.json").read_text())
+    for metric in METRICS:
+        if metric.name == "costs":
+            continue  # component by component: test_corruption_is_reported
+        assert metric.name in METRIC_CHECKS, f"the checker does not recompute {metric.name}"
+        wrong = dict(summary, **{metric.name: summary[metric.name] * 1.01 + 0.01})
+        (out / "summary.json").write_text(json.dumps(wrong))
+        try:
+            problems = check_solution(inst, out).problems
+        finally:
+            (out / "summary.json").write_text(json.dumps(summary))
+        assert any(p.startswith(f"summary.json: {metric.name} ") for p in problems), problems

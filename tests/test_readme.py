@@ -134,3 +134,12 @@ def test_readme_comparison_table_is_what_the_command_gives(tmp_path):
             money(row.in_sample_expected_cost),
             "yes" if row.efficient else "",
         ], line
+
+
+def test_contract_metrics_table_is_current():
+    from jitopt.metrics import format_metrics
+
+    text = readme("docs/CONTRACT.md")
+    start = text.index("-->\n", text.index("<!-- metrics")) + 4
+    end = text.index("<!-- end metrics -->")
+    assert text[start:end].strip() == format_metrics().strip()
