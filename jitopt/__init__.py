@@ -60,6 +60,7 @@ _SUBMODULES = {
     "metrics",
     "model",
     "plan",
+    "plan_files",
     "policies",
     "recourse",
     "scenarios",

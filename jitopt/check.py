@@ -30,14 +30,37 @@ _KEYS = ["scenario", "item", "period"]
 _MAX_SHOWN = 50
 
 
+class Finding(str):
+    """One problem the checker found: its text, and where it is, as on the input side
+    (`jitopt.errors.Problem`): ``file`` (orders.csv, inventory.csv, scenarios.csv, outages.csv,
+    summary.json), ``row`` (the line in the CSV file, header = line 1; the row + 2 of a table held
+    in memory) and ``column`` (a CSV column, or a key of summary.json), each None where the
+    problem is not about one. A `str`, so that it reads and compares as the message."""
+
+    file: str
+    row: int | None
+    column: str | None
+    message: str
+
+    def __new__(cls, text: str, row: int | None = None, column: str | None = None) -> Finding:
+        finding = super().__new__(cls, text)
+        head = text.split(":", 1)[0].split(" ", 1)[0]
+        finding.file = head if head.endswith((".csv", ".json")) else "plan"
+        finding.row = None if row is None else int(row)
+        finding.column = column
+        finding.message = text.split(": ", 1)[1] if ": " in text else text
+        return finding
+
+
 @dataclass
 class CheckReport:
     """What the checker found in a plan, and the numbers it recomputed from the plan's tables.
 
-    ``problems``: the plan breaks a rule, or its numbers disagree with the recomputed ones.
+    ``problems``: the plan breaks a rule, or its numbers disagree with the recomputed ones (each a
+    `Finding`: the message, with ``file``, ``row``, ``column``).
     ``unreadable``: files missing or damaged, so that (part of) the plan could not be checked."""
 
-    problems: list[str] = field(default_factory=list)
+    problems: list[Finding] = field(default_factory=list)
     unreadable: list[str] = field(default_factory=list)
     scenario_costs: pd.DataFrame | None = None  # index scenario: probability, components, cost
     expected_costs: dict[str, float] = field(default_factory=dict)  # component -> E[component]
@@ -79,6 +102,7 @@ class _Cube:
     arrived: np.ndarray  # as written
     arrivals: np.ndarray  # as recomputed: pipeline + delivered orders
     demand: np.ndarray
+    line: np.ndarray  # the cell's line in inventory.csv (NaN for a missing row)
 
 
 def check_solution(
@@ -135,7 +159,8 @@ def check_orders(instance: Any, orders: pd.DataFrame, *, tol: float = 1e-6) -> l
     o["unit_cost"] = o["unit_cost"].fillna(o["price"])
     if "arrival_period" not in o.columns:
         o["arrival_period"] = o["period"] + o["lead_time"].fillna(0).astype(int)
-    return _check_order_lines(o, instance.periods, tol) + _check_order_totals(o, instance, tol)
+    found = _check_order_lines(o, instance.periods, tol) + _check_order_totals(o, instance, tol)
+    return [Finding(p) if not isinstance(p, Finding) else p for p in found]
 
 
 def _check(instance: Any, frames: dict, report: CheckReport, tol: float, cost_rtol: float):
@@ -150,7 +175,7 @@ def _check(instance: Any, frames: dict, report: CheckReport, tol: float, cost_rt
         problems += _check_order_lines(orders, instance.periods, tol)
         problems += _check_order_totals(orders, instance, tol)
     if orders is None or scenarios is None or inventory is None or outages is None:
-        return report
+        return _located(report)
     problems += _check_scenario_list(scenarios, instance)
     names = list(scenarios["scenario"])
     problems += _check_outages(outages, names, instance)
@@ -163,6 +188,12 @@ def _check(instance: Any, frames: dict, report: CheckReport, tol: float, cost_rt
     _set_metrics(report, costs, cube, instance)
     if summary is not None:
         problems += _check_summary(summary, report, orders, cost_rtol)
+    return _located(report)
+
+
+def _located(report: CheckReport) -> CheckReport:
+    """Every problem as a `Finding` (those made without a row or column get their file)."""
+    report.problems[:] = [p if isinstance(p, Finding) else Finding(p) for p in report.problems]
     return report
 
 
@@ -351,40 +382,51 @@ def _check_order_lines(o: pd.DataFrame, periods: int, tol: float) -> list[str]:
     lots = o["quantity"] / lot
     expected_arrival = o["period"] + o["lead_time"]
     rules = [
-        (~o["has_offer"], "({supplier}, {item}) is not an offer"),
-        ((o["period"] < 1) | (o["period"] > periods), f"period {{period}} is outside 1..{periods}"),
+        (~o["has_offer"], "({supplier}, {item}) is not an offer", "item"),
+        (
+            (o["period"] < 1) | (o["period"] > periods),
+            f"period {{period}} is outside 1..{periods}",
+            "period",
+        ),
         (
             o["has_offer"] & (o["arrival_period"] != expected_arrival),
             "arrival_period {arrival_period} is not period + lead_time = {expected_arrival:.10g}",
+            "arrival_period",
         ),
         (
             o["arrival_period"] > periods,
             f"arrival_period {{arrival_period}} is after T = {periods}",
+            "arrival_period",
         ),
-        (o["quantity"] <= tol, "quantity {quantity:.10g} is not positive"),
+        (o["quantity"] <= tol, "quantity {quantity:.10g} is not positive", "quantity"),
         (
             o["quantity"] < o["moq"] - _slack(o["moq"], tol),
             "quantity {quantity:.10g} is below moq {moq:.10g}",
+            "quantity",
         ),
         (
             o["quantity"] > o["max_order"] + _slack(o["max_order"], tol),
             "quantity {quantity:.10g} is above max_order {max_order:.10g}",
+            "quantity",
         ),
         (
             np.abs(lots - lots.round()) * lot > _slack(o["quantity"], tol),
             "quantity {quantity:.10g} is not a multiple of lot_multiple {lot_multiple:.10g}",
+            "quantity",
         ),
         (
             np.abs(o["unit_cost"] - o["price"]) > _slack(o["price"], tol),
             "unit_cost {unit_cost:.10g}, expected {price:.10g} (price break for this quantity)",
+            "unit_cost",
         ),
     ]
     rows = o.assign(expected_arrival=expected_arrival)
     problems = []
-    for mask, template in rules:
+    for mask, template, column in rules:
         for _, row in rows[mask.fillna(False).astype(bool)].iterrows():
             where = f"orders.csv line {row['line']} ({row['supplier']}, {row['item']}, "
-            problems.append(f"{where}period {row['period']}): {template.format(**row)}")
+            text = f"{where}period {row['period']}): {template.format(**row)}"
+            problems.append(Finding(text, row["line"], column))
     return problems
 
 
@@ -518,7 +560,8 @@ def _build_cube(
     items = list(instance.items.index)
     grid = pd.MultiIndex.from_product([names, items, range(1, instance.periods + 1)], names=_KEYS)
     problems += _check_inventory_rows(inventory, grid)
-    inv = inventory.drop_duplicates(_KEYS).set_index(_KEYS).reindex(grid)
+    lines = np.arange(len(inventory)) + 2
+    inv = inventory.assign(line=lines).drop_duplicates(_KEYS).set_index(_KEYS).reindex(grid)
     shape = (len(names), len(items), instance.periods)
     pipeline = _frame(instance.pipeline, ["item", "arrival_period", "quantity"])
 
@@ -534,6 +577,7 @@ def _build_cube(
         arrived=cube(inv["arrived"]),
         arrivals=cube(_arrivals(per_scenario, pipeline, grid)),
         demand=cube(_demand(instance.demand, grid, problems)),
+        line=cube(inv["line"]),
     )
 
 
@@ -595,23 +639,30 @@ def _check_inventory(c: _Cube, instance: Any, tol: float) -> list[str]:
             f"arrived {c.arrived[k]:.10g}, expected {c.arrivals[k]:.10g} "
             "(pipeline + orders delivered)"
         ),
+        "arrived",
     )
     problems += _check_balance(c, items["initial_inventory"].to_numpy(float), short, tol)
-    problems += _cells(c, c.on_hand < -tol, lambda k: f"on_hand {c.on_hand[k]:.10g} is negative")
-    problems += _cells(c, c.short < -tol, lambda k: f"{short} {c.short[k]:.10g} is negative")
     problems += _cells(
-        c, c.expedited < -tol, lambda k: f"expedited {c.expedited[k]:.10g} is negative"
+        c, c.on_hand < -tol, lambda k: f"on_hand {c.on_hand[k]:.10g} is negative", "on_hand"
+    )
+    problems += _cells(
+        c, c.short < -tol, lambda k: f"{short} {c.short[k]:.10g} is negative", short
+    )
+    problems += _cells(
+        c, c.expedited < -tol, lambda k: f"expedited {c.expedited[k]:.10g} is negative", "expedited"
     )
     problems += _cells(
         c,
         no_spot & (c.expedited > tol),
         lambda k: f"expedited {c.expedited[k]:.10g} but the item has no expedite_cost",
+        "expedited",
     )
     if short == "lost":
         problems += _cells(
             c,
             c.short > c.demand + tol * np.maximum(1, c.demand),
             lambda k: f"lost {c.short[k]:.10g} exceeds demand {c.demand[k]:.10g}",
+            "lost",
         )
     capacity = getattr(instance, "warehouse_capacity", None)
     return problems + _check_warehouse(c, items["volume"].to_numpy(float), capacity, tol)
@@ -639,7 +690,7 @@ def _check_balance(c: _Cube, initial: np.ndarray, short: str, tol: float) -> lis
             terms += f" + lost {c.short[k]:.10g}"
         return f"balance broken: {label} = {stock[k]:.10g}, expected {expected[k]:.10g} ({terms})"
 
-    return _cells(c, np.abs(stock - expected) > tol * scale, describe)
+    return _cells(c, np.abs(stock - expected) > tol * scale, describe, "on_hand")
 
 
 def _check_warehouse(c: _Cube, volume: np.ndarray, capacity: float | None, tol: float) -> list[str]:
@@ -654,12 +705,17 @@ def _check_warehouse(c: _Cube, volume: np.ndarray, capacity: float | None, tol: 
     ]
 
 
-def _cells(c: _Cube, mask: np.ndarray, describe: Callable[[tuple], str]) -> list[str]:
-    """One problem per (scenario, item, period) cell where `mask` holds."""
+def _cells(
+    c: _Cube, mask: np.ndarray, describe: Callable[[tuple], str], column: str | None = None
+) -> list[Finding]:
+    """One problem per (scenario, item, period) cell where `mask` holds, at its line and
+    ``column`` of inventory.csv."""
     problems = []
     for s, i, t in np.argwhere(mask):
         where = _where((c.scenarios[s], c.items[i], t + 1))
-        problems.append(f"inventory.csv {where}: {describe((s, i, t))}")
+        line = c.line[s, i, t]
+        row = int(line) if np.isfinite(line) else None
+        problems.append(Finding(f"inventory.csv {where}: {describe((s, i, t))}", row, column))
     return problems
 
 
@@ -804,9 +860,11 @@ def _check_summary(
     problems = []
     for key, value in expected.items():
         if not isinstance(found[key], (int, float)):
-            problems.append(f"summary.json: {key} is {found[key]!r}, recomputed {value:.10g}")
+            text = f"summary.json: {key} is {found[key]!r}, recomputed {value:.10g}"
+            problems.append(Finding(text, column=key))
         elif not _close(found[key], value, rtol):
-            problems.append(f"summary.json: {key} {found[key]:.10g}, recomputed {value:.10g}")
+            text = f"summary.json: {key} {found[key]:.10g}, recomputed {value:.10g}"
+            problems.append(Finding(text, column=key))
     return problems + _check_summary_facts(summary, report, orders, rtol)
 
 

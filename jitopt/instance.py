@@ -61,7 +61,8 @@ class Instance:
     def from_frames(cls, config: dict | None = None, **tables: pd.DataFrame | None) -> Instance:
         """Validate an instance given as DataFrames (``items=``, ``suppliers=``, ...) and a config
         dict with the keys of ``instance.toml``. Problems name the table and the index label."""
-        return Reader(from_files=False).validate(dict(config or {}), tables, default_name="instance")
+        reader = Reader(from_files=False)
+        return reader.validate(dict(config or {}), tables, default_name="instance")
 
     def with_risk(self, weight: float | None = None, alpha: float | None = None) -> Instance:
         """A copy with another risk setting: ``weight`` (lambda) switches to the CVaR objective

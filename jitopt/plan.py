@@ -73,6 +73,13 @@ class Plan:
     def objective(self) -> float | None:
         return self.summary.get("objective")
 
+    @classmethod
+    def read(cls, out_dir: str | Path) -> Plan:
+        """The plan written in ``out_dir``: see `jitopt.plan_files.read_plan`."""
+        from jitopt.plan_files import read_plan
+
+        return read_plan(out_dir)
+
     def files(self) -> dict[str, str]:
         """The output files (name -> text): the four tables when there is a plan, and
         summary.json. Dates are written as ISO dates."""

@@ -425,11 +425,14 @@ SETTINGS: dict[str, Setting] = {
             example="2027-01-04",
             comment="optional, with freq: dates in the outputs",
         ),
-        Setting("freq", str, "length of a period, a pandas frequency (W-MON, D, MS)", example="W-MON"),
+        Setting(
+            "freq", str, "length of a period, a pandas frequency (W-MON, D, MS)", example="W-MON"
+        ),
         Setting(
             "risk.measure",
             str,
-            "the objective: expected cost, or a mix with CVaR; none: cvar with a weight, else expected",
+            "the objective: expected cost, or a mix with CVaR; "
+            "none: cvar with a weight, else expected",
             choices=("expected", "cvar"),
             must='"expected" or "cvar"',
             example="cvar",

@@ -26,12 +26,12 @@ from jitopt.files import OutputFolder, marker
 from jitopt.instance import Instance
 from jitopt.metrics import scenario_table, summarize
 from jitopt.plan import price_orders, with_arrivals
+from jitopt.plan_files import ORDER_COLUMNS, read_orders, typed_orders
 from jitopt.recourse import Lines, recourse
 
 DEFAULT_SCENARIOS = 1000
 # Scenario x item x period cells per chunk: about 10 arrays of this many floats are alive at once.
 CHUNK_CELLS = 2_000_000
-ORDER_COLUMNS = ("supplier", "item", "period", "quantity")
 # demand.csv of a simulation with demand drawn from a forecast is written up to this many rows
 # (scenarios x items x periods); beyond, the seed reproduces it.
 DEMAND_ROWS = 2_000_000
@@ -245,7 +245,7 @@ def plan_lines(inst: Instance, orders: pd.DataFrame | str | Path) -> pd.DataFram
         source, frame = "orders", orders
     else:
         source, frame = read_orders(orders)
-    frame = _typed_orders(frame, source)
+    frame = typed_orders(frame, source)
     problems = [
         Problem(source, message.removeprefix("orders.csv "))
         for message in check_orders(inst, frame)
@@ -253,57 +253,6 @@ def plan_lines(inst: Instance, orders: pd.DataFrame | str | Path) -> pd.DataFram
     if problems:
         raise InstanceError(problems, "plan")
     return with_arrivals(inst, price_orders(inst, frame[list(ORDER_COLUMNS)]))
-
-
-def read_orders(path: str | Path) -> tuple[str, pd.DataFrame]:
-    """(name for messages, the orders table as text) of a plan folder or an orders CSV file."""
-    path = Path(path)
-    file = path / "orders.csv" if path.is_dir() else path
-    if not file.is_file():
-        what = "has no orders.csv" if path.is_dir() else "is not a file or a plan folder"
-        raise InstanceError([Problem(str(path), f"{what} (--plan)")], "plan")
-    try:
-        frame = pd.read_csv(file, dtype=str, keep_default_na=False)
-    except pd.errors.EmptyDataError:
-        frame = pd.DataFrame(columns=list(ORDER_COLUMNS))
-    except (pd.errors.ParserError, UnicodeDecodeError, OSError) as exc:
-        raise InstanceError(
-            [Problem(str(file), f"cannot be read as CSV: {' '.join(str(exc).split())[:200]}")],
-            "plan",
-        ) from None
-    return str(file), frame
-
-
-def _typed_orders(frame: pd.DataFrame, source: str) -> pd.DataFrame:
-    """supplier and item as text, period a whole number, quantity a finite number >= 0; rows
-    with quantity 0 are dropped (a line not placed)."""
-    problems = []
-    missing = [c for c in ORDER_COLUMNS if c not in frame.columns]
-    if missing:
-        need = ", ".join(ORDER_COLUMNS)
-        raise InstanceError(
-            [Problem(source, f"missing column(s) {', '.join(missing)} (a plan needs {need})")],
-            "plan",
-        )
-    frame = frame.reset_index(drop=True)
-    out = pd.DataFrame({"line": frame.index + 2})
-    for c in ("supplier", "item"):
-        out[c] = frame[c].astype(str).str.strip()
-        for row in np.flatnonzero(out[c] == ""):
-            problems.append(Problem(source, "is empty", int(row) + 2, c))
-    for c in ("period", "quantity"):
-        values = pd.to_numeric(frame[c], errors="coerce").astype(float)
-        bad = ~np.isfinite(values) | (values < 0)
-        if c == "period":
-            bad |= values != values.round()
-        for row in np.flatnonzero(bad):
-            kind = "a period number" if c == "period" else "a finite number >= 0"
-            problems.append(Problem(source, f"{frame[c].iloc[row]!r} is not {kind}", row + 2, c))
-        out[c] = values
-    if problems:
-        raise InstanceError(problems, "plan")
-    out = out[out["quantity"] > 0].astype({"period": np.int64})
-    return out.reset_index(drop=True)
 
 
 __all__ = ["Given", "Simulation", "plan_lines", "read_orders", "simulate"]

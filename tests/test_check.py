@@ -633,3 +633,23 @@ def test_the_checker_recomputes_every_metric(solved_plan):
         finally:
             (out / "summary.json").write_text(json.dumps(summary))
         assert any(p.startswith(f"summary.json: {metric.name} ") for p in problems), problems
+
+
+def test_problems_say_file_row_and_column(inst, out):
+    """Each problem is a `Finding`: its message, and where (file, line, column), like the input
+    side's problems."""
+    set_offer("moq", 25.0)(inst, out)
+    edit_csv(out, "inventory.csv", set_cell("base", "X", 2, "arrived", 20))
+    edit_summary(out, lambda s: s.update(cvar=400.0))
+    problems = check_solution(inst, out).problems
+    inventory = pd.read_csv(out / "inventory.csv")
+    line = int(np.flatnonzero(cell(inventory, "base", "X", 2))[0]) + 2
+    orders = pd.read_csv(out / "orders.csv")
+    places = {(p.file, p.row, p.column) for p in problems}
+    moq_line = [p.row for p in problems if p.file == "orders.csv"]
+    assert places == {
+        ("orders.csv", moq_line[0], "quantity"),
+        ("inventory.csv", line, "arrived"),
+        ("summary.json", None, "cvar"),
+    }
+    assert orders.loc[moq_line[0] - 2, "quantity"] < 25

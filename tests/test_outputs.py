@@ -3,6 +3,7 @@
 import json
 import os
 
+import pandas as pd
 import pytest
 from click.testing import CliRunner
 
@@ -94,3 +95,38 @@ def test_infeasible_run_into_a_new_folder_writes_its_summary(tmp_path):
     assert sorted(p.name for p in out.iterdir()) == ["summary.json"]
     summary = json.loads((out / "summary.json").read_text())
     assert summary["status"] == "infeasible" and summary["conflicts"]
+
+
+def test_plan_read_gives_back_the_written_plan(tmp_path):
+    """`Plan.read(out_dir)`: the orders, summary and tables that `Plan.write` wrote."""
+    from jitopt.generate import generate
+
+    tables = generate(items=3, suppliers=2, regions=2, periods=5, seed=2)
+    config = dict(tables.pop("config"))
+    config["scenarios"] = {"count": 4, "seed": 1}
+    plan = jitopt.solve(jitopt.Instance.from_frames(config, **tables), time_limit=30)
+    plan.write(tmp_path / "out")
+    back = jitopt.Plan.read(tmp_path / "out")
+    assert back.status == plan.status
+    assert back.summary == json.loads((tmp_path / "out" / "summary.json").read_text())
+    columns = ["supplier", "item", "period", "quantity", "arrival_period", "unit_cost"]
+    pd.testing.assert_frame_equal(
+        back.orders[columns].reset_index(drop=True),
+        plan.orders[columns].reset_index(drop=True),
+        check_dtype=False,
+    )
+    assert len(back.inventory) == len(plan.inventory)
+    assert list(back.scenario_costs["scenario"]) == list(plan.scenario_costs["scenario"])
+
+
+def test_plan_read_names_file_row_and_column(tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "orders.csv").write_text("supplier,item,period,quantity\nA,X,1,5\nA,X,two,5\n")
+    with pytest.raises(jitopt.InstanceError) as err:
+        jitopt.Plan.read(out)
+    problem = err.value.problems[0]
+    assert (problem.file, problem.row, problem.column) == (str(out / "orders.csv"), 3, "period")
+    (out / "summary.json").write_text(json.dumps({"status": "infeasible"}))
+    nothing = jitopt.Plan.read(out)
+    assert nothing.status == jitopt.Status.INFEASIBLE and nothing.orders is None

@@ -76,7 +76,8 @@ def add_objective(m: pyo.ConcreteModel, data: ModelData) -> None:
     )
     m.expected_cost = pyo.Expression(expr=expected)
     if cvar_excess_def_applies(data):
-        data.costs.update(fixed=fixed, purchase=purchase, operating=operating)  # for `add_cvar_excess_def`
+        # shared with `add_cvar_excess_def`
+        data.costs.update(fixed=fixed, purchase=purchase, operating=operating)
     else:
         m.total_cost = pyo.Objective(expr=m.expected_cost, sense=pyo.minimize)
 

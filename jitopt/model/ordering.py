@@ -272,7 +272,8 @@ def add_max_share(m: pyo.ConcreteModel, data: ModelData) -> None:
         by_supplier.setdefault(ln[0], []).append(ln)
     total = sum(m.x[ln] for ln in data.lines)
     m.max_share = pyo.Constraint(
-        _share_suppliers(data), rule=lambda m, s: sum(m.x[ln] for ln in by_supplier[s]) <= share[s] * total
+        _share_suppliers(data),
+        rule=lambda m, s: sum(m.x[ln] for ln in by_supplier[s]) <= share[s] * total,
     )
 
 
