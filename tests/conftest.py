@@ -48,6 +48,8 @@ def _families_switched_on(request, monkeypatch):
     monkeypatch.setattr(jitopt.solver, "build_model", recording)
     yield
     components = {f.name: f.pyomo_components for f in FAMILIES}
+    registered = {c for names in components.values() for c in names}
+    assert built <= registered, f"built outside jitopt.model.FAMILIES: {built - registered}"
     for family in named:
         assert family in components, f"switches_on({family!r}): no such family"
         assert built & set(components[family]), (

@@ -56,12 +56,11 @@ def test_every_constraint_and_objective_is_documented():
 
 
 def test_every_constraint_built_belongs_to_a_family():
-    """The rich instance builds every family, and nothing outside the registry."""
+    """The rich instance builds nothing outside the registry (each family's hand-worked case
+    proves that the family is built: tests/conftest.py)."""
     registered = {c for f in FAMILIES for c in f.pyomo_components}
     built = built_components(rich_instance("expected")) | built_components(rich_instance("cvar"))
     assert built - registered == set(), f"not in jitopt.model.FAMILIES: {built - registered}"
-    missing = registered - built - {"supplier_contract_line_link"}  # see below
-    assert missing == set(), f"the rich instance does not switch on {missing}"
 
 
 def test_contract_link_on_lines_is_built_without_an_order_cost():
