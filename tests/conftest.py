@@ -37,12 +37,15 @@ def _families_switched_on(request, monkeypatch):
         yield
         return
     built: set[str] = set()
+    inputs: list[tuple] = []  # (instance, scenarios, components) of each model built
     build_model = jitopt.solver.build_model
 
     def recording(*args, **kwargs):
         model, data = build_model(*args, **kwargs)
         kinds = (pyo.Constraint, pyo.Objective)
-        built.update(c.local_name for c in model.component_objects(kinds))
+        names = {c.local_name for c in model.component_objects(kinds)}
+        built.update(names)
+        inputs.append((data.inst, data.sc, names))
         return model, data
 
     monkeypatch.setattr(jitopt.solver, "build_model", recording)
@@ -55,3 +58,40 @@ def _families_switched_on(request, monkeypatch):
         assert built & set(components[family]), (
             f"switches_on({family!r}): no model the test solved holds {components[family]}"
         )
+        case = next(c for c in inputs if c[2] & set(components[family]))
+        _checker_notices_the_family_dropped(family, components[family], *case[:2])
+
+
+# Families the checker cannot be asked about by dropping them: without the objective there is no
+# plan, and without `cvar_excess_def` the CVaR term is unbounded; the checker recomputes both
+# (tests/test_check.py, tests/test_risk.py).
+NOT_DROPPABLE = {"total_cost", "cvar_excess_def"}
+
+
+def _checker_notices_the_family_dropped(family, components, instance, scenarios) -> None:
+    """Solve the hand-worked case without the family: the independent checker must then find
+    the plan wrong (a rule broken, or a cost other than the model's): the family changes the
+    plan, and the checker knows its rule (`jitopt.check.RULES`)."""
+    from jitopt.check import check_plan
+    from jitopt.model import build_model
+    from jitopt.plan import make_plan
+    from jitopt.solver import extract, run_highs
+
+    if family in NOT_DROPPABLE:
+        return
+    model, data = build_model(instance, scenarios)
+    for name in components:
+        if hasattr(model, name):
+            getattr(model, name).deactivate()
+    run = run_highs(model, 30.0, 0.0, None, False)
+    assert run.status.has_plan, f"without {family}, the hand-worked case has no plan"
+    orders, inventory = extract(model, data)
+    plan = make_plan(instance, scenarios, orders, inventory, run, model)
+    report = check_plan(instance, plan)
+    recomputed, solver = report.objective, run.objective
+    differs = abs(recomputed - solver) > 1e-6 * max(1.0, abs(solver))
+    assert report.problems or differs, (
+        f"switches_on({family!r}): without the family the case's plan still passes the "
+        "independent checker at the model's cost: the case does not depend on the family, or "
+        "the checker does not check it"
+    )
