@@ -246,20 +246,14 @@ def _stderr_console():
 
 def simulation_report(s: dict, out: Path) -> str:
     """What `jitopt simulate` prints: the metrics, where it wrote."""
+    from jitopt.metrics import metric_rows
     from jitopt.names import shown
 
     plural = "s" if s["scenarios"] != 1 else ""
     head = f"{shown(s['instance'])}: plan judged on {s['scenarios']:,} {s['source']} scenario"
     head += plural + (f" (seed {s['seed']})" if s.get("seed") is not None else "")
-    rows = [
-        ("expected cost", f"{s['expected_cost']:,.2f} ± {s['std_error']:,.2f}"),
-        (f"CVaR {s['alpha']:.0%}", f"{s['cvar']:,.2f}"),
-        (f"VaR {s['alpha']:.0%}", f"{s['var']:,.2f}"),
-        ("worst case", f"{s['worst_case_cost']:,.2f}"),
-        ("fill rate", f"{s['fill_rate']:.2%}"),
-        ("P(any stockout)", f"{s['stockout_probability']:.1%}"),
-        ("mean stock value", f"{s['mean_on_hand_value']:,.2f}"),
-    ]
+    rows = metric_rows(s)  # the expected cost with its standard error
+    rows = [(k, f"{v} ± {s['std_error']:,.2f}" if k == "expected cost" else v) for k, v in rows]
     rows += [(f"  {k}", f"{v:,.2f}") for k, v in s["costs"].items() if v]
     width = max(len(k) for k, _ in rows)
     lines = [head, *(f"  {k:<{width}}  {v}" for k, v in rows)]

@@ -138,6 +138,8 @@ class Metric:
     unit: str
     meaning: str
     compute: Callable[[pd.DataFrame, float], object]
+    label: str = ""  # its row in the terminal tables ({alpha}: the level); "" = not shown
+    fmt: str = "{:,.2f}"
 
 
 def _costs(table: pd.DataFrame) -> np.ndarray:
@@ -154,37 +156,58 @@ def _fill_rate(table: pd.DataFrame, _alpha: float) -> float:
 
 
 METRICS = (
-    Metric("expected_cost", "money", "E[C]", lambda t, a: expected(t, "cost")),
+    Metric("expected_cost", "money", "E[C]", lambda t, a: expected(t, "cost"), "expected cost"),
     Metric(
         "std_error",
         "money",
         "standard error of expected_cost (sampling error of sampled scenarios)",
         lambda t, a: std_error(_costs(t), _prob(t)),
     ),
-    Metric("cvar", "money", "CVaR_alpha of the cost", lambda t, a: cvar(_costs(t), _prob(t), a)),
     Metric(
-        "var", "money", "VaR_alpha of the cost", lambda t, a: value_at_risk(_costs(t), _prob(t), a)
+        "cvar",
+        "money",
+        "CVaR_alpha of the cost",
+        lambda t, a: cvar(_costs(t), _prob(t), a),
+        "CVaR {alpha:.0%}",
+    ),
+    Metric(
+        "var",
+        "money",
+        "VaR_alpha of the cost",
+        lambda t, a: value_at_risk(_costs(t), _prob(t), a),
+        "VaR {alpha:.0%}",
     ),
     Metric("alpha", "", "the level of VaR and CVaR", lambda t, a: float(a)),
-    Metric("worst_case_cost", "money", "the dearest scenario", lambda t, a: float(_costs(t).max())),
+    Metric(
+        "worst_case_cost",
+        "money",
+        "the dearest scenario",
+        lambda t, a: float(_costs(t).max()),
+        "worst case",
+    ),
     Metric(
         "costs",
         "money",
         "expected cost by component",
         lambda t, a: {c: expected(t, c) for c in COST_COMPONENTS},
     ),
-    Metric("fill_rate", "share", "1 - E[units short] / E[demand]", _fill_rate),
+    Metric(
+        "fill_rate", "share", "1 - E[units short] / E[demand]", _fill_rate, "fill rate", "{:.2%}"
+    ),
     Metric(
         "stockout_probability",
         "share",
         "P[some demand is not met in its own period]",
         lambda t, a: min(1.0, expected(t, "stockout")),  # 1e4 x 1e-4 may add up to 1 + 1e-15
+        "P(any stockout)",
+        "{:.1%}",
     ),
     Metric(
         "mean_on_hand_value",
         "money",
         "E[stock on hand at cheapest unit cost, averaged over periods]",
         lambda t, a: expected(t, "mean_on_hand_value"),
+        "mean stock value",
     ),
 )
 
@@ -192,6 +215,17 @@ METRICS = (
 def summarize(table: pd.DataFrame, alpha: float) -> dict:
     """Every metric of `METRICS` from a `scenario_table`, in that order."""
     return {m.name: m.compute(table, alpha) for m in METRICS}
+
+
+def metric_rows(summary: dict) -> list[tuple[str, str]]:
+    """(label, value) of every metric of `METRICS` with a label that ``summary`` holds, for the
+    terminal tables of `jitopt solve` and `jitopt simulate`."""
+    alpha = summary.get("alpha", 0.9)
+    return [
+        (m.label.format(alpha=alpha), m.fmt.format(summary[m.name]))
+        for m in METRICS
+        if m.label and summary.get(m.name) is not None
+    ]
 
 
 def format_metrics() -> str:

@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from jitopt.metrics import metric_rows
 from jitopt.names import shown
 from jitopt.plan import Plan, Status
 
@@ -61,12 +62,7 @@ def metrics_table(s: dict) -> Table:
     left = [
         ("objective", f"{s['objective']:,.2f}"),
         ("  minimises", risk),
-        ("expected cost", f"{s['expected_cost']:,.2f}"),
-        (f"CVaR {s['alpha']:.0%}", f"{s['cvar']:,.2f}"),
-        (f"VaR {s['alpha']:.0%}", f"{s['var']:,.2f}"),
-        ("worst case", f"{s['worst_case_cost']:,.2f}"),
-        ("fill rate", f"{s['fill_rate']:.2%}"),
-        ("P(any stockout)", f"{s['stockout_probability']:.1%}"),
+        *metric_rows(s),
         ("scenarios", f"{s['scenarios']} ({s['scenario_source']})"),
     ]
     right = [(k, f"{v:,.2f}") for k, v in s["costs"].items() if v]

@@ -130,3 +130,23 @@ def test_plan_read_names_file_row_and_column(tmp_path):
     (out / "summary.json").write_text(json.dumps({"status": "infeasible"}))
     nothing = jitopt.Plan.read(out)
     assert nothing.status == jitopt.Status.INFEASIBLE and nothing.orders is None
+
+
+def test_every_labelled_metric_is_in_the_terminal_tables(tmp_path):
+    """A metric of `jitopt.metrics.METRICS` with a label is a row of `jitopt solve`'s and
+    `jitopt simulate`'s tables, formatted as its entry says."""
+    from jitopt.cli_evaluate import simulation_report
+    from jitopt.metrics import METRICS
+    from jitopt.report import report
+
+    inst = jitopt.read_instance("instances/demo")
+    plan = jitopt.solve(inst)
+    sim = jitopt.simulate(inst, plan.orders, scenarios=20)
+    printed = report(plan, tmp_path), simulation_report(sim.summary, tmp_path)
+    for metric in METRICS:
+        if not metric.label:
+            continue
+        label = metric.label.format(alpha=plan.summary["alpha"])
+        for text, summary in zip(printed, (plan.summary, sim.summary)):
+            assert label in text, (metric.name, text)
+            assert metric.fmt.format(summary[metric.name]) in text, metric.name
