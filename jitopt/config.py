@@ -111,7 +111,7 @@ def parse_config(
             check(given or not complete, f"`{key}` is required ({setting.meaning})")
         if value is not None and setting.violated(value):
             got = repr(value) if setting.kind is str else value
-            add(f"`{key}` must be {setting.must}, got {got}")
+            add(f"`{key}` must be {setting.rule}, got {got}")
             value = None
         values[key] = value if given else setting.default
 

@@ -338,7 +338,8 @@ class Setting:
 
     ``kind`` is str, int or float; ``default`` is the value when the key is absent (None: none;
     ``required`` settings have no default). A value outside ``choices`` or the bounds (``low``,
-    ``high``, inclusive unless ``*_open``) is an error saying "`key` must be ``must``".
+    ``high``, inclusive unless ``*_open``) is an error saying "`key` must be ``must``" (or
+    the choices).
     ``example`` and ``comment`` make the README's example file (`format_settings`)."""
 
     key: str
@@ -354,6 +355,11 @@ class Setting:
     must: str = ""
     example: object = None
     comment: str = ""
+
+    @property
+    def rule(self) -> str:
+        """What a value must be, as messages say it: ``must``, or the choices."""
+        return self.must or " or ".join(f'"{c}"' for c in self.choices)
 
     @property
     def section(self) -> str | None:
@@ -395,7 +401,6 @@ SETTINGS: dict[str, Setting] = {
             "unmet demand waits (backlog) or is lost",
             default="backlog",
             choices=("backlog", "lost"),
-            must='"backlog" or "lost"',
             example="backlog",
             comment='or "lost"',
         ),
@@ -434,7 +439,6 @@ SETTINGS: dict[str, Setting] = {
             "the objective: expected cost, or a mix with CVaR; "
             "none: cvar with a weight, else expected",
             choices=("expected", "cvar"),
-            must='"expected" or "cvar"',
             example="cvar",
             comment='or "expected" (the default; then no weight)',
         ),
@@ -525,10 +529,7 @@ def format_settings() -> str:
     for s in SETTINGS.values():
         default = "required" if s.required else ("none" if s.default is None else s.default)
         default = f'"{default}"' if isinstance(default, str) and s.default is not None else default
-        rule = s.must if s.low is not None or s.high is not None else ""
-        if s.choices:
-            rule = " or ".join(f'"{c}"' for c in s.choices)
-        lines.append(f"| `{s.key}` | {kinds[s.kind]} | {default} | {rule} | {s.meaning} |")
+        lines.append(f"| `{s.key}` | {kinds[s.kind]} | {default} | {s.rule} | {s.meaning} |")
     return "\n".join(lines)
 
 
