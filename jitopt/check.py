@@ -760,20 +760,21 @@ def _close(a: float, b: float, rtol: float) -> bool:
 
 def _compare_scenario_costs(costs: pd.DataFrame, scenarios: pd.DataFrame, rtol: float) -> list[str]:
     problems = []
-    written = scenarios.set_index("scenario")
+    written = scenarios.assign(line=np.arange(len(scenarios)) + 2).set_index("scenario")
     for column in [*COMPONENTS, "cost"]:
         if column not in written.columns:
             if column == "salvage" and not costs[column].any():
                 continue  # a plan written before salvage values existed, and none in play
-            problems.append(f"scenarios.csv: missing column {column}")
+            problems.append(Finding(f"scenarios.csv: missing column {column}", column=column))
             continue
         for name in costs.index:
             found, expected = written.at[name, column], costs.at[name, column]
             if not _close(found, expected, rtol):
-                problems.append(
+                text = (
                     f"scenarios.csv scenario {name}: {column} {found:.10g}, "
                     f"recomputed {expected:.10g}"
                 )
+                problems.append(Finding(text, written.at[name, "line"], column))
     return problems
 
 
@@ -879,15 +880,13 @@ def _check_shares_summary(summary: dict, orders: pd.DataFrame, rtol: float) -> l
         expected = {k: v / total for k, v in units.items()} if total > 0 else {}
         found = summary[key] or {}
         if set(found) != set(expected):
-            problems.append(
-                f"summary.json: {key} names {sorted(found)}, orders.csv {sorted(expected)}"
-            )
+            text = f"summary.json: {key} names {sorted(found)}, orders.csv {sorted(expected)}"
+            problems.append(Finding(text, column=key))
             continue
         for name, share in expected.items():
             if not _close(found[name], share, rtol):
-                problems.append(
-                    f"summary.json: {key}[{name}] {found[name]:.10g}, recomputed {share:.10g}"
-                )
+                text = f"summary.json: {key}[{name}] {found[name]:.10g}, recomputed {share:.10g}"
+                problems.append(Finding(text, column=key))
     return problems
 
 

@@ -163,10 +163,17 @@ def _dates(start, freq, start_given: bool, add) -> tuple[str | None, str | None]
         return None, None
     try:
         first = pd.Timestamp(start)
+    except (ValueError, TypeError) as exc:
+        add(f"`start` {start!r} is not a date ({exc})")
+        return None, None
+    try:
         offset = to_offset(freq)
         dates = pd.date_range(first, periods=2, freq=offset)
-    except (ValueError, TypeError) as exc:
-        add(f"`start`/`freq` do not make dates ({start!r}, {freq!r}): {exc}")
+    except (ValueError, TypeError):
+        add(
+            f"`freq` {freq!r} is not a period length pandas knows (e.g. \"W-MON\" weeks "
+            'starting Monday, "D" days, "MS" months)'
+        )
         return None, None
     if dates[1] <= dates[0]:
         add(f"`freq` {freq!r} does not move forward in time (periods must follow each other)")

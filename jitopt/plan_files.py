@@ -24,9 +24,9 @@ TABLE_FIELDS = {
 
 def read_plan(out_dir: str | Path) -> Plan:
     """The plan written in ``out_dir`` (by `jitopt solve`, `jitopt plan`, or a plan of `jitopt
-    compare`): status and summary from summary.json; order lines from orders.csv (typed and
-    checked, lines of quantity 0 dropped; ``arrival_period`` and ``unit_cost`` as written); the
-    other tables as written, when present. A folder whose run found no plan gives a `Plan`
+    compare`): status and summary from summary.json; order lines from orders.csv (supplier, item,
+    period and quantity checked, lines of quantity 0 dropped); the other tables when present.
+    Columns come in the order written, dates as datetimes, numbers as numbers. A folder whose run found no plan gives a `Plan`
     without tables. Nothing is checked against an instance: see `jitopt.check`."""
     folder = Path(out_dir)
     if not folder.is_dir():
@@ -37,16 +37,30 @@ def read_plan(out_dir: str | Path) -> Plan:
         return Plan(status, summary)
     source, frame = read_orders(folder)
     typed = typed_orders(frame, source)
-    orders = typed.drop(columns="line")
-    written = frame.iloc[typed["line"].to_numpy() - 2].reset_index(drop=True)
-    for column in ("arrival_period", "unit_cost"):
-        if column in written.columns:
-            orders[column] = pd.to_numeric(written[column], errors="coerce").to_numpy()
+    orders = frame.iloc[typed["line"].to_numpy() - 2].reset_index(drop=True)
+    for column in ORDER_COLUMNS:  # checked and typed
+        orders[column] = typed[column].to_numpy()
+    orders = _typed_as_written(orders)
     tables = {}
     for file, name in TABLE_FIELDS.items():
         if (folder / file).is_file():
-            tables[name] = _table(folder / file)
+            tables[name] = _typed_as_written(_table(folder / file))
     return Plan(status, summary, orders=orders, **tables)
+
+
+def _typed_as_written(frame: pd.DataFrame) -> pd.DataFrame:
+    """The written columns as a plan holds them: dates as datetimes, whole-number columns as
+    integers, the other numbers as floats; names stay text."""
+    frame = frame.copy()
+    for column in frame.columns:
+        if column == "date":
+            frame[column] = pd.to_datetime(frame[column], errors="coerce")
+        elif column not in ("scenario", "supplier", "item", "target", "demand_series"):
+            numbers = pd.to_numeric(frame[column], errors="coerce")
+            if column in ("period", "arrival_period", "start", "end"):
+                numbers = numbers.astype("Int64") if numbers.isna().any() else numbers.astype(int)
+            frame[column] = numbers
+    return frame
 
 
 def _summary(path: Path) -> dict:

@@ -445,7 +445,8 @@ SETTINGS: dict[str, Setting] = {
         Setting(
             "risk.weight",
             float,
-            "lambda: (1 - lambda) E[C] + lambda CVaR; default 0.5 with cvar",
+            "lambda: (1 - lambda) E[C] + lambda CVaR; default 0.5 with cvar; "
+            'an error with measure = "expected"',
             low=0.0,
             high=1.0,
             must="in [0, 1]",

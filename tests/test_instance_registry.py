@@ -66,3 +66,15 @@ def test_every_setting_value_is_taken():
         section, _, name = key.rpartition(".")
         holder = getattr(inst, SECTION_FIELDS[section]) if section else inst
         assert getattr(holder, name) == value, key
+
+
+def test_an_unknown_freq_is_one_plain_message():
+    from jitopt.config import parse_config
+
+    problems = []
+    config = {"periods": 3, "start": "2027-01-04", "freq": "weekly"}
+    parse_config(config, "instance.toml", "x", problems)
+    assert [p.message for p in problems] == [
+        "`freq` 'weekly' is not a period length pandas knows (e.g. \"W-MON\" weeks starting "
+        'Monday, "D" days, "MS" months)'
+    ]
