@@ -103,6 +103,8 @@ class _Cube:
     arrivals: np.ndarray  # as recomputed: pipeline + delivered orders
     demand: np.ndarray
     line: np.ndarray  # the cell's line in inventory.csv (NaN for a missing row)
+    # (scenario, item, period) -> lines of orders.csv delivered then
+    sources: dict = field(default_factory=dict)
 
 
 def check_solution(
@@ -578,7 +580,14 @@ def _build_cube(
         arrivals=cube(_arrivals(per_scenario, pipeline, grid)),
         demand=cube(_demand(instance.demand, grid, problems)),
         line=cube(inv["line"]),
+        sources=_sources(per_scenario),
     )
+
+
+def _sources(per_scenario: pd.DataFrame) -> dict:
+    delivered = per_scenario[per_scenario["delivered"]]
+    keys = ["scenario", "item", "arrival_period"]
+    return {k: list(v) for k, v in delivered.groupby(keys)["line"]}
 
 
 def _check_inventory_rows(inventory: pd.DataFrame, grid: pd.MultiIndex) -> list[str]:
@@ -637,7 +646,7 @@ def _check_inventory(c: _Cube, instance: Any, tol: float) -> list[str]:
         np.abs(c.arrived - c.arrivals) > tol * np.maximum(1, c.arrivals),
         lambda k: (
             f"arrived {c.arrived[k]:.10g}, expected {c.arrivals[k]:.10g} "
-            "(pipeline + orders delivered)"
+            f"(pipeline + orders delivered){_delivered_lines(c, k)}"
         ),
         "arrived",
     )
@@ -666,6 +675,16 @@ def _check_inventory(c: _Cube, instance: Any, tol: float) -> list[str]:
         )
     capacity = getattr(instance, "warehouse_capacity", None)
     return problems + _check_warehouse(c, items["volume"].to_numpy(float), capacity, tol)
+
+
+def _delivered_lines(c: _Cube, k: tuple) -> str:
+    """The lines of orders.csv delivered in cell ``k``, for a message."""
+    s, i, t = k
+    lines = c.sources.get((c.scenarios[s], c.items[i], t + 1), [])
+    if not lines:
+        return ""
+    shown = ", ".join(str(int(n)) for n in lines[:5]) + (", ..." if len(lines) > 5 else "")
+    return f"; delivered then: orders.csv line{'s' if len(lines) > 1 else ''} {shown}"
 
 
 def _check_balance(c: _Cube, initial: np.ndarray, short: str, tol: float) -> list[str]:
