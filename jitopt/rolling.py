@@ -1,0 +1,361 @@
+"""Re-planning (issue 13): the instance for planning again at the start of period K, from the plan
+that was followed and what actually happened up to then.
+
+`roll(instance, orders, as_of=K, actuals=...)` gives the tables of the next instance:
+
+- **Periods 1..K-1 are over.** What happened in them is ``actuals`` (`Actuals`: demand, receipts,
+  outages), or, where they say nothing, the plan's expectation: the expected demand, and every
+  order and pipeline arrival received in full unless an actual outage stopped its supplier (or the
+  supplier's region) in the period the order was placed.
+- **Stock at K.** On hand becomes ``initial_inventory``. A backlog (backlog mode) is demand still
+  owed: it is added to the demand of the new period 1 in every scenario, which costs and plans
+  exactly as a backlog carried in. Lost-sales mode loses what was short, period by period.
+- **Open orders.** Lines of the plan placed before K (and not stopped by an outage) that arrive at
+  K or later, and the instance's pipeline still to come, become the new pipeline. Lines placed at
+  K or later are dropped: they are what is re-planned.
+- **The horizon** runs to the instance's end: periods K..T become 1..T-K+1. (Moving it on by the
+  same length would need demand beyond T, which the instance does not have.) Dates move with it.
+- **Scenarios**: demand scenarios and explicit scenarios keep their periods from K on; sampled
+  disruptions are sampled again from the same probabilities.
+
+An actual outage still running at K is known for certain: with explicit scenarios it is added to
+every scenario's outages. An instance that samples its scenarios cannot say that yet, and `roll`
+refuses it with a message (issue 13, not done yet).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from pandas.tseries.frequencies import to_offset
+
+from jitopt.errors import InstanceError, Problem
+from jitopt.instance import Instance, Reader
+from jitopt.schema import TABLES, Column, Table
+
+# The actuals: a folder with any of these files (each optional)
+ACTUAL_TABLES = {
+    t.stem: t
+    for t in [
+        Table(
+            "demand.csv",
+            False,
+            (
+                Column("item", "name", "item"),
+                Column("period", "int", "period 1..K-1", low=1),
+                Column("demand", "float", "units actually demanded", low=0.0),
+            ),
+            key=("item", "period"),
+            meaning="demand that actually happened",
+        ),
+        Table(
+            "receipts.csv",
+            False,
+            (
+                Column("supplier", "name", "supplier"),
+                Column("item", "name", "item"),
+                Column("period", "int", "period 1..K-1 in which the goods arrived", low=1),
+                Column("quantity", "float", "units received", low=0.0),
+            ),
+            meaning="goods actually received (replace the plan's and the pipeline's arrivals)",
+        ),
+        Table(
+            "outages.csv",
+            False,
+            (
+                Column("target", "name", "a supplier or a region"),
+                Column("start", "int", "first period of the outage", low=1),
+                Column("end", "int", "last period of the outage (inclusive)", low=1),
+            ),
+            meaning="outages that actually happened",
+        ),
+    ]
+}
+
+
+@dataclass
+class Actuals:
+    """What happened: ``demand`` (item, period, demand), ``receipts`` (supplier, item, period,
+    quantity), ``outages`` (target, start, end); None: the plan's expectation."""
+
+    demand: pd.DataFrame | None = None
+    receipts: pd.DataFrame | None = None
+    outages: pd.DataFrame | None = None
+    source: dict = field(default_factory=dict)  # stem -> file name, for messages
+
+    @classmethod
+    def read(cls, path: str | Path) -> Actuals:
+        """The actuals folder ``path``: every problem with file, row and column
+        (`InstanceError`)."""
+        folder = Path(path)
+        if not folder.is_dir():
+            raise InstanceError([Problem(str(folder), "is not a folder (--actuals)")], "actuals")
+        reader = Reader(from_files=True)
+        frames = {}
+        for stem, table in ACTUAL_TABLES.items():
+            file = folder / table.file
+            frame = pd.read_csv(file, dtype=str, keep_default_na=False) if file.is_file() else None
+            frames[stem] = reader.parse_table(table, frame)
+        if reader.problems:
+            raise InstanceError(reader.problems, "actuals")
+        return cls(**frames, source={s: str(folder / t.file) for s, t in ACTUAL_TABLES.items()})
+
+
+def period_of(inst: Instance, as_of: str | int) -> int:
+    """``--as-of``: a period number, or a date of an instance with dates (the period that
+    contains it)."""
+    text = str(as_of).strip()
+    if text.isdigit():
+        return int(text)
+    dates = inst.period_dates()
+    if dates is None:
+        raise InstanceError(
+            [Problem("--as-of", f"{text!r} is not a period number (the instance has no dates)")],
+            "re-plan",
+        )
+    try:
+        when = pd.Timestamp(text)
+    except ValueError:
+        raise InstanceError(
+            [Problem("--as-of", f"{text!r} is neither a period number nor a date")], "re-plan"
+        ) from None
+    if when < dates[0] or when >= dates[-1] + to_offset(inst.freq):
+        first, last = dates[0].date(), dates[-1].date()
+        raise InstanceError(
+            [Problem("--as-of", f"{text} is outside the horizon ({first} .. {last})")], "re-plan"
+        )
+    return int(np.searchsorted(dates, when, side="right"))
+
+
+def roll(
+    inst: Instance, orders: pd.DataFrame, as_of: int, actuals: Actuals | None = None
+) -> dict:
+    """The tables ("config" and one DataFrame per table, for `jitopt.files.instance_files`) of the
+    instance for re-planning at the start of period ``as_of``, after following ``orders``
+    (supplier, item, period, quantity) in periods 1..as_of-1. See the module's description."""
+    actuals = actuals or Actuals()
+    T = inst.periods
+    K = int(as_of)
+    if not 2 <= K <= T:
+        raise InstanceError(
+            [Problem("--as-of", f"must be a period in 2..{T} (period 1 is the instance itself)")],
+            "re-plan",
+        )
+    _check_actuals(inst, actuals, K)
+    items = list(inst.items.index)
+    lead = inst.suppliers["lead_time"].to_dict()
+    lines = orders[["supplier", "item", "period", "quantity"]].copy()
+    lines["period"] = lines["period"].astype(int)
+    lines = lines[lines["quantity"] > 0]
+    lines["arrival_period"] = lines["period"] + lines["supplier"].map(lead)
+    placed = lines[lines["period"] < K]
+    stopped = _stopped(inst, actuals, placed)
+    kept = placed[~stopped]
+
+    received = _received(inst, actuals, kept, K)  # (item, period) -> units, periods < K
+    demand = _demand(inst, actuals, K)  # (item, period) -> units, periods < K
+    on_hand, backlog = _stock(inst, items, received, demand, K)
+
+    tables = _tables(inst)
+    tables["items"]["initial_inventory"] = [on_hand[i] for i in tables["items"]["item"]]
+    pipeline = pd.concat(
+        [
+            kept[kept["arrival_period"] >= K][["supplier", "item", "arrival_period", "quantity"]],
+            inst.pipeline[inst.pipeline["arrival_period"] >= K][list(tables["pipeline"].columns)],
+        ],
+        ignore_index=True,
+    )
+    pipeline["arrival_period"] = pipeline["arrival_period"] - (K - 1)
+    tables["pipeline"] = pipeline.groupby(
+        ["supplier", "item", "arrival_period"], as_index=False, sort=True
+    )["quantity"].sum()
+    tables["demand"] = _future_demand(tables["demand"], backlog, K)
+    tables["outages"] = _future_outages(tables["outages"], K)
+    if inst.scenarios is not None and actuals.outages is not None:
+        tables["outages"] = _known_outages(tables["outages"], actuals.outages, inst, K)
+    config = tables["config"]
+    config["periods"] = T - K + 1
+    config["name"] = f"{inst.name}-from-{K}"
+    if inst.start is not None:
+        dates = inst.period_dates()
+        config["start"] = dates[K - 1].strftime("%Y-%m-%d")
+    return tables
+
+
+def _check_actuals(inst: Instance, actuals: Actuals, K: int) -> None:
+    problems = []
+    items, suppliers = set(inst.items.index), set(inst.suppliers.index)
+    targets = suppliers | set(inst.suppliers["region"])
+
+    def where(stem: str) -> str:
+        return actuals.source.get(stem, stem)
+
+    for stem, frame, columns in (
+        ("demand", actuals.demand, {"item": items}),
+        ("receipts", actuals.receipts, {"item": items, "supplier": suppliers}),
+        ("outages", actuals.outages, {"target": targets}),
+    ):
+        if frame is None:
+            continue
+        when = "start" if stem == "outages" else "period"
+        for pos, row in enumerate(frame.itertuples(index=False)):
+            for column, known in columns.items():
+                name = getattr(row, column)
+                if name not in known:
+                    message = f"unknown {column} {name!r}"
+                    problems.append(Problem(where(stem), message, pos + 2, column))
+            period = getattr(row, when)
+            if period >= K:
+                message = f"period {period} is not before --as-of {K}"
+                problems.append(Problem(where(stem), message, pos + 2, when))
+    if actuals.outages is not None and inst.scenarios is None:
+        running = actuals.outages[actuals.outages["end"] >= K]
+        for pos in running.index:
+            problems.append(
+                Problem(
+                    where("outages"),
+                    f"the outage of {running.at[pos, 'target']} runs on at --as-of {K}: an "
+                    "outage known to go on is not supported yet for an instance that samples its "
+                    "scenarios (end it at K-1, or give the instance explicit scenarios)",
+                    pos + 2,
+                    "end",
+                )
+            )
+    if problems:
+        raise InstanceError(problems, "actuals")
+
+
+def _down(inst: Instance, outages: pd.DataFrame | None) -> set[tuple[str, int]]:
+    """(supplier, period) pairs in which an actual outage stopped the supplier."""
+    if outages is None:
+        return set()
+    region = inst.suppliers["region"]
+    down = set()
+    for row in outages.itertuples(index=False):
+        if row.target in region.index:
+            hit = [row.target]
+        else:
+            hit = list(region.index[region == row.target])
+        down |= {(s, t) for s in hit for t in range(row.start, row.end + 1)}
+    return down
+
+
+def _stopped(inst: Instance, actuals: Actuals, placed: pd.DataFrame) -> np.ndarray:
+    down = _down(inst, actuals.outages)
+    return np.array(
+        [(s, t) in down for s, t in zip(placed["supplier"], placed["period"])], dtype=bool
+    )
+
+
+def _received(inst: Instance, actuals: Actuals, kept: pd.DataFrame, K: int) -> dict:
+    if actuals.receipts is not None:
+        got = actuals.receipts
+        return got.groupby(["item", "period"])["quantity"].sum().to_dict()
+    arrived = kept[kept["arrival_period"] < K]
+    pipe = inst.pipeline[inst.pipeline["arrival_period"] < K]
+    both = pd.concat(
+        [
+            arrived[["item", "arrival_period", "quantity"]],
+            pipe[["item", "arrival_period", "quantity"]],
+        ]
+    )
+    return both.groupby(["item", "arrival_period"])["quantity"].sum().to_dict()
+
+
+def _expected_demand(inst: Instance) -> pd.DataFrame:
+    """item, period, demand: the expected demand (the mean of demand scenarios, weighted by the
+    scenarios' probabilities when scenarios.csv gives them)."""
+    d = inst.demand
+    if "scenario" not in d.columns:
+        return d[["item", "period", "demand"]]
+    names = d["scenario"].unique()
+    if inst.scenarios is not None:
+        weight = inst.scenarios.set_index("scenario")["probability"].reindex(names).fillna(0.0)
+    else:
+        weight = pd.Series(1.0 / len(names), index=names)
+    weighted = d.assign(demand=d["demand"] * d["scenario"].map(weight))
+    return weighted.groupby(["item", "period"], as_index=False)["demand"].sum()
+
+
+def _demand(inst: Instance, actuals: Actuals, K: int) -> dict:
+    expected = _expected_demand(inst)
+    past = expected[expected["period"] < K].groupby(["item", "period"])["demand"].sum().to_dict()
+    if actuals.demand is not None:
+        for row in actuals.demand.itertuples(index=False):
+            past[row.item, row.period] = row.demand
+    return past
+
+
+def _stock(inst: Instance, items: list, received: dict, demand: dict, K: int):
+    """On hand and backlog at the start of period K, period by period from the initial stock."""
+    init = inst.items["initial_inventory"].to_dict()
+    on_hand, backlog = {}, {}
+    for i in items:
+        stock, owed = float(init[i]), 0.0
+        for t in range(1, K):
+            stock += received.get((i, t), 0.0)
+            need = demand.get((i, t), 0.0) + owed
+            served = min(stock, need)
+            stock -= served
+            owed = need - served if inst.shortage == "backlog" else 0.0
+        on_hand[i], backlog[i] = stock, owed
+    return on_hand, backlog
+
+
+def _tables(inst: Instance) -> dict:
+    """The instance as the tables of its files."""
+    tables: dict = {}
+    for stem, table in TABLES.items():
+        frame = getattr(inst, stem)
+        if frame is None:
+            continue
+        frame = frame.reset_index() if table.index else frame.copy()
+        tables[stem] = frame[[c.name for c in table.columns if c.name in frame.columns]]
+    tables["config"] = {
+        "name": inst.name,
+        "periods": inst.periods,
+        "shortage": inst.shortage,
+        **({"warehouse_capacity": inst.warehouse_capacity} if inst.warehouse_capacity else {}),
+        **({"max_suppliers": inst.max_suppliers} if inst.max_suppliers is not None else {}),
+        **({"start": inst.start, "freq": inst.freq} if inst.start is not None else {}),
+        "risk": {"measure": inst.risk.measure, "alpha": inst.risk.alpha}
+        | ({"weight": inst.risk.weight} if inst.risk.measure == "cvar" else {}),
+        "scenarios": {"count": inst.sampling.count, "seed": inst.sampling.seed},
+    }
+    solver = {k: v for k, v in vars(inst.solver).items() if v is not None}
+    if solver:
+        tables["config"]["solver"] = solver
+    return tables
+
+
+def _future_demand(demand: pd.DataFrame, backlog: dict, K: int) -> pd.DataFrame:
+    future = demand[demand["period"] >= K].copy()
+    future["period"] = future["period"] - (K - 1)
+    first = future["period"] == 1
+    future.loc[first, "demand"] = future.loc[first, "demand"] + future.loc[first, "item"].map(
+        backlog
+    ).fillna(0.0)
+    return future.reset_index(drop=True)
+
+
+def _known_outages(
+    outages: pd.DataFrame, actual: pd.DataFrame, inst: Instance, K: int
+) -> pd.DataFrame:
+    """The actual outages still running at K, in every explicit scenario."""
+    running = actual[actual["end"] >= K]
+    rows = [
+        {"scenario": name, "target": r.target, "start": 1, "end": r.end - (K - 1)}
+        for name in inst.scenarios["scenario"]
+        for r in running.itertuples(index=False)
+    ]
+    return pd.concat([outages, pd.DataFrame(rows, columns=outages.columns)], ignore_index=True)
+
+
+def _future_outages(outages: pd.DataFrame, K: int) -> pd.DataFrame:
+    future = outages[outages["end"] >= K].copy()
+    future["start"] = (future["start"] - (K - 1)).clip(lower=1)
+    future["end"] = future["end"] - (K - 1)
+    return future.reset_index(drop=True)
