@@ -180,6 +180,7 @@ def _check(instance: Any, frames: dict, report: CheckReport, tol: float, cost_rt
         return _located(report)
     problems += _check_scenario_list(scenarios, instance)
     names = list(scenarios["scenario"])
+    outages = _every_scenario(outages, names)
     problems += _check_outages(outages, names, instance)
     per_scenario = _orders_per_scenario(orders, names, _unavailable(outages, instance))
     cube = _build_cube(inventory, per_scenario, names, instance, problems)
@@ -502,6 +503,16 @@ def _check_scenario_list(scenarios: pd.DataFrame, instance: Any) -> list[str]:
                     f"the instance has {expected[name]}"
                 )
     return problems
+
+
+def _every_scenario(outages: pd.DataFrame, names: list[str]) -> pd.DataFrame:
+    """Outages of scenario "*" (known for certain: outages.csv of the instance) in every
+    scenario."""
+    every = outages[outages["scenario"] == "*"]
+    if every.empty:
+        return outages
+    copies = [every.assign(scenario=name) for name in names]
+    return pd.concat([outages[outages["scenario"] != "*"], *copies], ignore_index=True)
 
 
 def _check_outages(outages: pd.DataFrame, names: list[str], instance: Any) -> list[str]:

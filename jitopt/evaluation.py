@@ -12,8 +12,14 @@ import pandas as pd
 
 from jitopt.errors import InstanceError, Problem
 from jitopt.instance import Instance, Reader, read_tables
-from jitopt.scenarios import availability, check_count, check_seed, demand_array
-from jitopt.schema import MAX_SEED, TABLES
+from jitopt.scenarios import (
+    availability,
+    certain_outages,
+    check_count,
+    check_seed,
+    demand_array,
+)
+from jitopt.schema import EVERY_SCENARIO, MAX_SEED, TABLES
 
 REPLAY_TABLES = ("scenarios", "outages", "demand")
 SERIES_COLUMN = "demand_series"  # scenarios.csv of a simulation: the instance's series used
@@ -94,12 +100,15 @@ class Sampled(Source):
                 series = [self.series_names[k] for k in pick]
             else:
                 demand = np.broadcast_to(self.series[0], (n, *self.series.shape[1:]))
+            certain = certain_outages(self.inst, chunk_names)
             yield Chunk(
                 names=chunk_names,
                 probability=np.full(n, 1.0 / self.count),
-                available=~blocked,
+                available=~blocked & availability(self.inst, chunk_names, certain),
                 demand=demand,
-                outages=outage_rows(down, chunk_names, names),
+                outages=pd.concat(
+                    [certain, outage_rows(down, chunk_names, names)], ignore_index=True
+                ),
                 series=series,
             )
 
@@ -297,6 +306,7 @@ def stress(inst: Instance, outages: list[str]) -> Given:
     if problems:
         raise InstanceError(problems, "stress scenario")
     frame = pd.DataFrame(rows, columns=["scenario", "target", "start", "end"])
+    frame = pd.concat([certain_outages(inst, ["stress"]), frame], ignore_index=True)
     return Given(
         "stress",
         Chunk(
@@ -361,6 +371,8 @@ def replay(inst: Instance, folder: str | Path) -> Given:
     outages = outages[["scenario", "target", "start", "end"]].astype({"start": int, "end": int})
     scenarios = parsed["scenarios"]
     names = scenarios["scenario"].tolist()
+    named = outages[outages["scenario"] != EVERY_SCENARIO]
+    outages = pd.concat([certain_outages(inst, names, outages), named], ignore_index=True)
     if parsed.get("demand") is not None:  # the folder's own demand.csv
         demand = demand_array(replace(inst, demand=parsed["demand"]), names)
     elif series is not None:  # each scenario uses one of the instance's series

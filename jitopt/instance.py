@@ -16,7 +16,15 @@ import pandas as pd
 from jitopt.config import RiskConfig, SamplingConfig, SolverConfig, parse_config, read_toml
 from jitopt.errors import InstanceError, Problem
 from jitopt.names import name_problem
-from jitopt.schema import LARGEST_INT, LARGEST_TOTAL, LARGEST_VALUE, TABLES, Column, Table
+from jitopt.schema import (
+    EVERY_SCENARIO,
+    LARGEST_INT,
+    LARGEST_TOTAL,
+    LARGEST_VALUE,
+    TABLES,
+    Column,
+    Table,
+)
 
 __all__ = ["Instance", "RiskConfig", "SamplingConfig", "SolverConfig", "read_instance"]
 
@@ -780,14 +788,17 @@ class Reader:
     def check_outages(self, p, raw, cfg, scen_names, supplier_names, region_names) -> None:
         t = TABLES["outages"]
         outages, r = p["outages"], raw["outages"]
-        if len(outages) and scen_names is None:
+        named = outages[outages["scenario"] != EVERY_SCENARIO]
+        if len(named) and scen_names is None:
             self.add(
-                t, "outages need scenarios.csv to say which scenarios exist", column="scenario"
+                t,
+                "outages need scenarios.csv to say which scenarios exist (or scenario "
+                f"{EVERY_SCENARIO}: every scenario)",
+                column="scenario",
             )
         if scen_names is not None:
-            self.check_refs(
-                t, outages, r, "scenario", set(scen_names), "scenario (not in scenarios.csv)"
-            )
+            known = set(scen_names) | {EVERY_SCENARIO}
+            self.check_refs(t, outages, r, "scenario", known, "scenario (not in scenarios.csv)")
         extra_regions = set(p["regions"]["region"].dropna()) if p["regions"] is not None else set()
         regions = region_names | extra_regions
         if supplier_names is not None:

@@ -18,9 +18,8 @@ that was followed and what actually happened up to then.
 - **Scenarios**: demand scenarios and explicit scenarios keep their periods from K on; sampled
   disruptions are sampled again from the same probabilities.
 
-An actual outage still running at K is known for certain: with explicit scenarios it is added to
-every scenario's outages. An instance that samples its scenarios cannot say that yet, and `roll`
-refuses it with a message (issue 13, not done yet).
+An actual outage still running at K is known for certain: it goes to outages.csv with scenario
+``*`` (every scenario, sampled ones too), ending where the actuals say it ends.
 """
 
 from __future__ import annotations
@@ -34,7 +33,7 @@ from pandas.tseries.frequencies import to_offset
 
 from jitopt.errors import InstanceError, Problem
 from jitopt.instance import Instance, Reader
-from jitopt.schema import TABLES, Column, Table
+from jitopt.schema import EVERY_SCENARIO, TABLES, Column, Table
 
 # The actuals: a folder with any of these files (each optional)
 ACTUAL_TABLES = {
@@ -174,8 +173,8 @@ def roll(
     )["quantity"].sum()
     tables["demand"] = _future_demand(tables["demand"], backlog, K)
     tables["outages"] = _future_outages(tables["outages"], K)
-    if inst.scenarios is not None and actuals.outages is not None:
-        tables["outages"] = _known_outages(tables["outages"], actuals.outages, inst, K)
+    if actuals.outages is not None:
+        tables["outages"] = _known_outages(tables["outages"], actuals.outages, K)
     config = tables["config"]
     config["periods"] = T - K + 1
     config["name"] = f"{inst.name}-from-{K}"
@@ -211,19 +210,6 @@ def _check_actuals(inst: Instance, actuals: Actuals, K: int) -> None:
             if period >= K:
                 message = f"period {period} is not before --as-of {K}"
                 problems.append(Problem(where(stem), message, pos + 2, when))
-    if actuals.outages is not None and inst.scenarios is None:
-        running = actuals.outages[actuals.outages["end"] >= K]
-        for pos in running.index:
-            problems.append(
-                Problem(
-                    where("outages"),
-                    f"the outage of {running.at[pos, 'target']} runs on at --as-of {K}: an "
-                    "outage known to go on is not supported yet for an instance that samples its "
-                    "scenarios (end it at K-1, or give the instance explicit scenarios)",
-                    pos + 2,
-                    "end",
-                )
-            )
     if problems:
         raise InstanceError(problems, "actuals")
 
@@ -341,17 +327,18 @@ def _future_demand(demand: pd.DataFrame, backlog: dict, K: int) -> pd.DataFrame:
     return future.reset_index(drop=True)
 
 
-def _known_outages(
-    outages: pd.DataFrame, actual: pd.DataFrame, inst: Instance, K: int
-) -> pd.DataFrame:
-    """The actual outages still running at K, in every explicit scenario."""
+def _known_outages(outages: pd.DataFrame, actual: pd.DataFrame, K: int) -> pd.DataFrame:
+    """The actual outages still running at K, known for certain: in every scenario (``*``)."""
     running = actual[actual["end"] >= K]
-    rows = [
-        {"scenario": name, "target": r.target, "start": 1, "end": r.end - (K - 1)}
-        for name in inst.scenarios["scenario"]
-        for r in running.itertuples(index=False)
-    ]
-    return pd.concat([outages, pd.DataFrame(rows, columns=outages.columns)], ignore_index=True)
+    rows = pd.DataFrame(
+        {
+            "scenario": EVERY_SCENARIO,
+            "target": running["target"].to_numpy(),
+            "start": 1,
+            "end": running["end"].to_numpy() - (K - 1),
+        }
+    )
+    return pd.concat([outages, rows[list(outages.columns)]], ignore_index=True)
 
 
 def _future_outages(outages: pd.DataFrame, K: int) -> pd.DataFrame:

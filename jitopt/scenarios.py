@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from jitopt.instance import Instance
-from jitopt.schema import MAX_SEED
+from jitopt.schema import EVERY_SCENARIO, MAX_SEED
 
 
 @dataclass(frozen=True, eq=False)
@@ -140,7 +140,8 @@ def make_scenarios(
     if kind == "explicit":
         names = inst.scenarios["scenario"].tolist()
         prob = inst.scenarios["probability"].to_numpy(float)
-        outages = inst.outages[["scenario", "target", "start", "end"]]
+        outages = inst.outages[inst.outages["scenario"] != EVERY_SCENARIO]
+        outages = outages[["scenario", "target", "start", "end"]]
     elif kind == "demand":
         names = sorted(inst.demand["scenario"].unique())
         prob = np.full(len(names), 1.0 / len(names))
@@ -152,6 +153,7 @@ def make_scenarios(
         outages = sample_outages(inst, names, seed)
     else:
         names, prob, outages = ["base"], np.ones(1), _no_outages()
+    outages = pd.concat([certain_outages(inst, names), outages], ignore_index=True)
 
     return ScenarioSet(
         names=list(names),
@@ -180,6 +182,24 @@ def _unused_options(inst: Instance, kind: str, count, seed) -> list[str]:
     return notes
 
 
+def certain_outages(
+    inst: Instance, names: list[str], outages: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """The outages known for certain (scenario ``*`` in the instance's outages.csv, or in
+    ``outages``), one row per scenario of ``names``."""
+    table = inst.outages if outages is None else outages
+    every = table[table["scenario"] == EVERY_SCENARIO]
+    if every.empty:
+        return _no_outages()
+    rows = [
+        (name, r.target, int(r.start), int(r.end))
+        for name in names
+        for r in every.itertuples(index=False)
+    ]
+    frame = pd.DataFrame(rows, columns=["scenario", "target", "start", "end"])
+    return frame.astype({"start": int, "end": int})
+
+
 def _no_outages() -> pd.DataFrame:
     return pd.DataFrame({"scenario": [], "target": [], "start": [], "end": []}).astype(
         {"start": int, "end": int}
@@ -187,7 +207,8 @@ def _no_outages() -> pd.DataFrame:
 
 
 def availability(inst: Instance, names: list[str], outages: pd.DataFrame) -> np.ndarray:
-    """available[w, s, t] from outage rows; a region outage stops every supplier of the region."""
+    """available[w, s, t] from outage rows; a region outage stops every supplier of the region;
+    a row of scenario ``*`` stops it in every scenario."""
     suppliers = inst.suppliers.index
     T = inst.periods
     avail = np.ones((len(names), len(suppliers), T), dtype=bool)
@@ -195,7 +216,7 @@ def availability(inst: Instance, names: list[str], outages: pd.DataFrame) -> np.
     sup_pos = {s: k for k, s in enumerate(suppliers)}
     region = inst.suppliers["region"].to_numpy()
     for row in outages.itertuples(index=False):
-        w = scen_pos[row.scenario]
+        w = slice(None) if row.scenario == EVERY_SCENARIO else scen_pos[row.scenario]
         if row.target in sup_pos:
             rows = [sup_pos[row.target]]
         else:

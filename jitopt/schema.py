@@ -93,6 +93,7 @@ class Table:
 
 
 INF = math.inf
+EVERY_SCENARIO = "*"  # outages.csv: an outage of every scenario, sampled ones too
 _cost = {"kind": "float", "low": 0.0, "unit": "money"}
 
 TABLES: dict[str, Table] = {
@@ -321,7 +322,12 @@ TABLES: dict[str, Table] = {
             "outages.csv",
             False,
             (
-                Column("scenario", "name", "scenario (from scenarios.csv)"),
+                Column(
+                    "scenario",
+                    "name",
+                    f"scenario (from scenarios.csv), or {EVERY_SCENARIO} for every scenario (an "
+                    "outage known for certain, as `jitopt roll` writes one still under way)",
+                ),
                 Column("target", "name", "a supplier or a region"),
                 Column("start", "int", "first period of the outage", low=1),
                 Column("end", "int", "last period of the outage (inclusive)", low=1),

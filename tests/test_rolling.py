@@ -147,3 +147,49 @@ def test_roll_command_bad_input_exits_2(tmp_path, args, message):
     assert result.exit_code == 2, result.output
     assert message in result.output
     assert not (tmp_path / "o").exists()
+
+
+def test_an_outage_under_way_is_known_in_every_scenario(tmp_path):
+    """An actual outage that runs on at K is written with scenario * and ends where the actuals
+    say: every scenario, sampled ones too (solve and simulate), has the supplier down then."""
+    from jitopt.scenarios import make_scenarios
+
+    tables = generate(items=3, suppliers=3, regions=2, periods=8, seed=2, disruptions=True)
+    config = tables.pop("config")
+    config["scenarios"] = {"count": 6, "seed": 1}
+    inst = jitopt.Instance.from_frames(config, **tables)
+    plan = jitopt.solve(inst, time_limit=30)
+    supplier_name = inst.suppliers.index[0]
+    folder = tmp_path / "actuals"
+    folder.mkdir()
+    (folder / "outages.csv").write_text(f"target,start,end\n{supplier_name},2,5\n")
+    rolled = roll(inst, plan.orders, as_of=3, actuals=Actuals.read(folder))
+    every = rolled["outages"][rolled["outages"]["scenario"] == "*"]
+    assert every[["target", "start", "end"]].values.tolist() == [[supplier_name, 1, 3]]
+    nxt = jitopt.Instance.from_frames(rolled.pop("config"), **rolled)
+    sc = make_scenarios(nxt)
+    s = list(nxt.suppliers.index).index(supplier_name)
+    assert not sc.available[:, s, :3].any()  # down in new periods 1..3 in every scenario
+    again = jitopt.solve(nxt, time_limit=30)
+    assert again.status.has_plan
+    bought = again.orders[again.orders["supplier"] == supplier_name]
+    assert (bought["period"] > 3).all()  # nothing is ordered from it while it is known down
+    sim = jitopt.simulate(nxt, again.orders, scenarios=10)
+    down = sim.outages[sim.outages["target"] == supplier_name]
+    assert set(down["scenario"]) == set(sim.table["scenario"])
+
+
+def test_a_certain_outage_needs_no_scenarios_csv():
+    inst = make(
+        {"X": [0, 4]},
+        suppliers=[supplier("A"), supplier("B")],
+        offers=[
+            {"supplier": "A", "item": "X", "unit_cost": 1.0},
+            {"supplier": "B", "item": "X", "unit_cost": 1.5},
+        ],
+        outages=[{"scenario": "*", "target": "A", "start": 2, "end": 2}],
+    )
+    # A is down in period 2: A in period 1 costs 4 + holding 4 = 8, B in period 2 costs 6
+    plan = jitopt.solve(inst)
+    assert plan.orders[["supplier", "period"]].values.tolist() == [["B", 2]]
+    assert plan.objective == pytest.approx(6.0)
