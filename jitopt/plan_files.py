@@ -26,8 +26,9 @@ def read_plan(out_dir: str | Path) -> Plan:
     """The plan written in ``out_dir`` (by `jitopt solve`, `jitopt plan`, or a plan of `jitopt
     compare`): status and summary from summary.json; order lines from orders.csv (supplier, item,
     period and quantity checked, lines of quantity 0 dropped); the other tables when present.
-    Columns come in the order written, dates as datetimes, numbers as numbers. A folder whose run found no plan gives a `Plan`
-    without tables. Nothing is checked against an instance: see `jitopt.check`."""
+    Columns come in the order written, dates as datetimes, numbers as numbers. A folder whose run
+    found no plan gives a `Plan` without tables. Nothing is checked against an instance: see
+    `jitopt.check`."""
     folder = Path(out_dir)
     if not folder.is_dir():
         raise InstanceError([Problem(str(folder), "is not a plan folder")], "plan")
