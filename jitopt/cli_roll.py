@@ -50,14 +50,11 @@ def roll_cmd(instance_dir, plan_path, as_of, actuals, out_dir, overwrite):
     from jitopt.files import OutputFolder, instance_files
     from jitopt.instance import read_instance
     from jitopt.names import shown
-    from jitopt.plan_files import read_orders, typed_orders
     from jitopt.rolling import Actuals, period_of, roll
 
     inst = read_instance(instance_dir)
-    source, frame = read_orders(plan_path)
-    orders = typed_orders(frame, source)
     known = Actuals.read(actuals) if actuals is not None else None
-    tables = roll(inst, orders, period_of(inst, as_of), known)
+    tables = roll(inst, plan_path, period_of(inst, as_of), known)
     with OutputFolder(out_dir, "instance", overwrite=overwrite) as folder:
         folder.commit(instance_files(tables), validate=read_instance)
     new = read_instance(out_dir)

@@ -10,8 +10,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from jitopt.check import check_orders
 from jitopt.errors import InstanceError, Problem
-from jitopt.plan import Plan, Status
+from jitopt.instance import Instance
+from jitopt.plan import Plan, Status, price_orders, with_arrivals
 
 ORDER_COLUMNS = ("supplier", "item", "period", "quantity")
 # Tables of a plan folder besides orders.csv, as `Plan` fields
@@ -146,3 +148,21 @@ def typed_orders(frame: pd.DataFrame, source: str) -> pd.DataFrame:
         raise InstanceError(problems, "plan")
     out = out[out["quantity"] > 0].astype({"period": np.int64})
     return out.reset_index(drop=True)
+
+
+def plan_lines(inst: Instance, orders: pd.DataFrame | str | Path) -> pd.DataFrame:
+    """The plan's order lines, read (a folder with orders.csv, or a CSV file), checked against
+    the instance's ordering rules and priced: supplier, item, period, quantity, arrival_period,
+    unit_cost. Every problem: `InstanceError`."""
+    if isinstance(orders, pd.DataFrame):
+        source, frame = "orders", orders
+    else:
+        source, frame = read_orders(orders)
+    frame = typed_orders(frame, source)
+    problems = [
+        Problem(source, message.removeprefix("orders.csv "))
+        for message in check_orders(inst, frame)
+    ]
+    if problems:
+        raise InstanceError(problems, "plan")
+    return with_arrivals(inst, price_orders(inst, frame[list(ORDER_COLUMNS)]))

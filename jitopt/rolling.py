@@ -33,6 +33,7 @@ from pandas.tseries.frequencies import to_offset
 
 from jitopt.errors import InstanceError, Problem
 from jitopt.instance import Instance, Reader
+from jitopt.plan_files import plan_lines
 from jitopt.schema import EVERY_SCENARIO, TABLES, Column, Table
 
 # The actuals: a folder with any of these files (each optional)
@@ -130,11 +131,13 @@ def period_of(inst: Instance, as_of: str | int) -> int:
 
 
 def roll(
-    inst: Instance, orders: pd.DataFrame, as_of: int, actuals: Actuals | None = None
+    inst: Instance, orders: pd.DataFrame | str | Path, as_of: int, actuals: Actuals | None = None
 ) -> dict:
     """The tables ("config" and one DataFrame per table, for `jitopt.files.instance_files`) of the
     instance for re-planning at the start of period ``as_of``, after following ``orders``
-    (supplier, item, period, quantity) in periods 1..as_of-1. See the module's description."""
+    (supplier, item, period, quantity; or a plan folder or orders CSV file) in periods
+    1..as_of-1. See the module's description. The orders must keep the instance's ordering rules
+    (`jitopt.plan_files.plan_lines`)."""
     actuals = actuals or Actuals()
     T = inst.periods
     K = int(as_of)
@@ -145,11 +148,7 @@ def roll(
         )
     _check_actuals(inst, actuals, K)
     items = list(inst.items.index)
-    lead = inst.suppliers["lead_time"].to_dict()
-    lines = orders[["supplier", "item", "period", "quantity"]].copy()
-    lines["period"] = lines["period"].astype(int)
-    lines = lines[lines["quantity"] > 0]
-    lines["arrival_period"] = lines["period"] + lines["supplier"].map(lead)
+    lines = plan_lines(inst, orders)  # checked against the instance: file, row, column
     placed = lines[lines["period"] < K]
     stopped = _stopped(inst, actuals, placed)
     kept = placed[~stopped]

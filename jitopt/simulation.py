@@ -19,14 +19,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from jitopt.check import check_orders
-from jitopt.errors import InstanceError, Problem
 from jitopt.evaluation import Given, Sampled, Source, read_forecast_file, replay, stress
 from jitopt.files import OutputFolder, marker
 from jitopt.instance import Instance
 from jitopt.metrics import scenario_table, summarize
-from jitopt.plan import price_orders, with_arrivals
-from jitopt.plan_files import ORDER_COLUMNS, read_orders, typed_orders
+from jitopt.plan_files import ORDER_COLUMNS, plan_lines, read_orders
 from jitopt.recourse import Lines, recourse
 
 DEFAULT_SCENARIOS = 1000
@@ -235,24 +232,6 @@ def _alpha(alpha) -> float:
 
 
 # -- the plan ----------------------------------------------------------------------------------
-
-
-def plan_lines(inst: Instance, orders: pd.DataFrame | str | Path) -> pd.DataFrame:
-    """The plan's order lines, read (a folder with orders.csv, or a CSV file), checked against
-    the instance's ordering rules and priced: supplier, item, period, quantity, arrival_period,
-    unit_cost. Every problem: `InstanceError`."""
-    if isinstance(orders, pd.DataFrame):
-        source, frame = "orders", orders
-    else:
-        source, frame = read_orders(orders)
-    frame = typed_orders(frame, source)
-    problems = [
-        Problem(source, message.removeprefix("orders.csv "))
-        for message in check_orders(inst, frame)
-    ]
-    if problems:
-        raise InstanceError(problems, "plan")
-    return with_arrivals(inst, price_orders(inst, frame[list(ORDER_COLUMNS)]))
 
 
 __all__ = ["Given", "Simulation", "plan_lines", "read_orders", "simulate"]

@@ -193,3 +193,16 @@ def test_a_certain_outage_needs_no_scenarios_csv():
     plan = jitopt.solve(inst)
     assert plan.orders[["supplier", "period"]].values.tolist() == [["B", 2]]
     assert plan.objective == pytest.approx(6.0)
+
+
+def test_roll_refuses_a_plan_that_breaks_the_instance(tmp_path):
+    plan = tmp_path / "plan"
+    plan.mkdir()
+    (plan / "orders.csv").write_text("supplier,item,period,quantity\nNOPE,MCU-F4,1,5\n")
+    result = CliRunner().invoke(
+        main,
+        ["roll", "instances/demo", "--plan", str(plan), "--as-of", "4", "-o", str(tmp_path / "o")],
+    )
+    assert result.exit_code == 2
+    assert "line 2 (NOPE, MCU-F4, period 1): (NOPE, MCU-F4) is not an offer" in result.output
+    assert not (tmp_path / "o").exists()
