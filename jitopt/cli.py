@@ -86,12 +86,7 @@ def _run(debug: bool, action, interrupted: str = "interrupted: nothing written")
         click.echo(f"error: {exc}", err=True)
         sys.exit(EXIT_INVALID)
     except KeyboardInterrupt:
-        click.echo(f"\n{interrupted}", err=True)
-        if _signals.count:  # a real signal: nothing is being written, end without tearing
-            sys.stdout.flush()  # down a large half-built model object by object
-            sys.stderr.flush()
-            os._exit(EXIT_NO_PLAN)
-        sys.exit(EXIT_NO_PLAN)
+        _interrupted(interrupted)
     except click.exceptions.Exit:
         raise
     except SolveError as exc:
@@ -100,6 +95,12 @@ def _run(debug: bool, action, interrupted: str = "interrupted: nothing written")
         click.echo(f"error: {exc}", err=True)
         sys.exit(EXIT_ERROR)
     except Exception as exc:  # noqa: BLE001 - the CLI's job is to turn any failure into a message
+        if _signals.count:
+            # A signal that lands while a C extension is being imported (highspy at start-up)
+            # comes back as that import's failure ("initialization failed"): it is the stop.
+            if debug:
+                traceback.print_exc()
+            _interrupted(interrupted)
         if debug:
             traceback.print_exc()
         else:
@@ -127,6 +128,15 @@ def command(group: click.Group, name: str | None = None, interrupted: str | None
 
 
 _INTERRUPTED = "interrupted: nothing written"
+
+
+def _interrupted(message: str) -> None:
+    click.echo(f"\n{message}", err=True)
+    if _signals.count:  # a real signal: nothing is being written, end without tearing
+        sys.stdout.flush()  # down a large half-built model object by object
+        sys.stderr.flush()
+        os._exit(EXIT_NO_PLAN)
+    sys.exit(EXIT_NO_PLAN)
 
 
 class _Finite(click.FloatRange):

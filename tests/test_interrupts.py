@@ -118,3 +118,22 @@ def test_a_second_signal_aborts_at_once_and_keeps_the_earlier_plan(tmp_path):
     assert_clean(output)
     assert seconds < EXIT_WITHIN
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+
+
+def test_a_signal_during_an_extension_import_is_an_interruption(monkeypatch):
+    """A signal that lands while pybind11 initialises highspy comes back as ImportError
+    ("initialization failed"): once a signal was received, the command ends as interrupted
+    (exit 4), not as an error (seen once in CI with SIGTERM 0.3 s after start)."""
+    from jitopt import cli
+
+    def action():
+        raise ImportError("initialization failed")
+
+    def exit_now(code):
+        raise SystemExit(code)
+
+    monkeypatch.setattr(cli.os, "_exit", exit_now)
+    monkeypatch.setattr(cli._signals, "count", 1)
+    with pytest.raises(SystemExit) as done:
+        cli._run(False, action, "interrupted: nothing written")
+    assert done.value.code == 4
