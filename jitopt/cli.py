@@ -130,6 +130,13 @@ def command(group: click.Group, name: str | None = None, interrupted: str | None
 _INTERRUPTED = "interrupted: nothing written"
 
 
+def plan_option(help: str):
+    """``--plan``: a written plan, for the commands that work on one (simulate, roll)."""
+    return click.option(
+        "--plan", "plan_path", required=True, type=click.Path(path_type=Path), help=help
+    )
+
+
 def _interrupted(message: str) -> None:
     click.echo(f"\n{message}", err=True)
     if _signals.count:  # a real signal: nothing is being written, end without tearing

@@ -16,6 +16,7 @@ from jitopt.cli import (
     _signals,
     command,
     main,
+    plan_option,
 )
 from jitopt.schema import MAX_SEED, MAX_TIME_LIMIT
 
@@ -95,12 +96,8 @@ def plan_cmd(instance_dir, policy, out_dir, time_limit, mip_gap, quiet):
 
 @command(main)
 @click.argument("instance_dir", type=click.Path(file_okay=False, path_type=Path))
-@click.option(
-    "--plan",
-    "plan_path",
-    required=True,
-    type=click.Path(path_type=Path),
-    help="A plan folder (its orders.csv) or an orders CSV file: supplier, item, period, quantity.",
+@plan_option(
+    "A plan folder (its orders.csv) or an orders CSV file: supplier, item, period, quantity."
 )
 @click.option(
     "-o",

@@ -7,18 +7,12 @@ from pathlib import Path
 
 import click
 
-from jitopt.cli import _echo_warnings, command, main
+from jitopt.cli import _echo_warnings, command, main, plan_option
 
 
 @command(main, "roll")
 @click.argument("instance_dir", type=click.Path(file_okay=False, path_type=Path))
-@click.option(
-    "--plan",
-    "plan_path",
-    required=True,
-    type=click.Path(path_type=Path),
-    help="The plan followed so far: a plan folder (its orders.csv) or an orders CSV file.",
-)
+@plan_option("The plan followed so far: a plan folder (its orders.csv) or an orders CSV file.")
 @click.option(
     "--as-of",
     "as_of",

@@ -36,18 +36,16 @@ from jitopt.instance import Instance, Reader
 from jitopt.plan_files import plan_lines
 from jitopt.schema import EVERY_SCENARIO, TABLES, Column, Table
 
-# The actuals: a folder with any of these files (each optional)
+# The actuals: a folder with any of these files (each optional), with the columns of the
+# instance's tables of the same meaning
+_DEMAND, _PIPELINE, _OUTAGES = TABLES["demand"], TABLES["pipeline"], TABLES["outages"]
 ACTUAL_TABLES = {
     t.stem: t
     for t in [
         Table(
             "demand.csv",
             False,
-            (
-                Column("item", "name", "item"),
-                Column("period", "int", "period 1..K-1", low=1),
-                Column("demand", "float", "units actually demanded", low=0.0),
-            ),
+            tuple(_DEMAND.column(c) for c in ("item", "period", "demand")),
             key=("item", "period"),
             meaning="demand that actually happened",
         ),
@@ -55,21 +53,17 @@ ACTUAL_TABLES = {
             "receipts.csv",
             False,
             (
-                Column("supplier", "name", "supplier"),
-                Column("item", "name", "item"),
+                _PIPELINE.column("supplier"),
+                _PIPELINE.column("item"),
                 Column("period", "int", "period 1..K-1 in which the goods arrived", low=1),
-                Column("quantity", "float", "units received", low=0.0),
+                _PIPELINE.column("quantity"),
             ),
             meaning="goods actually received (replace the plan's and the pipeline's arrivals)",
         ),
         Table(
             "outages.csv",
             False,
-            (
-                Column("target", "name", "a supplier or a region"),
-                Column("start", "int", "first period of the outage", low=1),
-                Column("end", "int", "last period of the outage (inclusive)", low=1),
-            ),
+            tuple(_OUTAGES.column(c) for c in ("target", "start", "end")),
             meaning="outages that actually happened",
         ),
     ]
