@@ -47,8 +47,9 @@ def roll_cmd(instance_dir, plan_path, as_of, actuals, out_dir, overwrite):
     from jitopt.rolling import Actuals, period_of, roll
 
     inst = read_instance(instance_dir)
-    known = Actuals.read(actuals) if actuals is not None else None
-    tables = roll(inst, plan_path, period_of(inst, as_of), known)
+    period = period_of(inst, as_of)
+    known = Actuals.read(actuals, inst, period) if actuals is not None else None
+    tables = roll(inst, plan_path, period, known)
     with OutputFolder(out_dir, "instance", overwrite=overwrite) as folder:
         folder.commit(instance_files(tables), validate=read_instance)
     new = read_instance(out_dir)

@@ -81,9 +81,12 @@ class Actuals:
     source: dict = field(default_factory=dict)  # stem -> file name, for messages
 
     @classmethod
-    def read(cls, path: str | Path) -> Actuals:
-        """The actuals folder ``path``: every problem with file, row and column
-        (`InstanceError`)."""
+    def read(
+        cls, path: str | Path, inst: Instance | None = None, as_of: int | None = None
+    ) -> Actuals:
+        """The actuals folder ``path``. Every problem, with file, row and column, in one
+        `InstanceError`; given the instance and the period to re-plan from, the names and
+        periods are checked against them too."""
         folder = Path(path)
         if not folder.is_dir():
             raise InstanceError([Problem(str(folder), "is not a folder (--actuals)")], "actuals")
@@ -93,9 +96,14 @@ class Actuals:
             file = folder / table.file
             frame = pd.read_csv(file, dtype=str, keep_default_na=False) if file.is_file() else None
             frames[stem] = reader.parse_table(table, frame)
-        if reader.problems:
-            raise InstanceError(reader.problems, "actuals")
-        return cls(**frames, source={s: str(folder / t.file) for s, t in ACTUAL_TABLES.items()})
+        source = {s: str(folder / t.file) for s, t in ACTUAL_TABLES.items()}
+        actuals = cls(**frames, source=source)
+        problems = list(reader.problems)
+        if inst is not None and as_of is not None and not problems:
+            problems += _actual_problems(inst, actuals, int(as_of))
+        if problems:
+            raise InstanceError(problems, "actuals")
+        return actuals
 
 
 def period_of(inst: Instance, as_of: str | int) -> int:
@@ -178,6 +186,13 @@ def roll(
 
 
 def _check_actuals(inst: Instance, actuals: Actuals, K: int) -> None:
+    problems = _actual_problems(inst, actuals, K)
+    if problems:
+        raise InstanceError(problems, "actuals")
+
+
+def _actual_problems(inst: Instance, actuals: Actuals, K: int) -> list[Problem]:
+    """Names the instance does not know, periods not before K, outages that end first."""
     problems = []
     items, suppliers = set(inst.items.index), set(inst.suppliers.index)
     targets = suppliers | set(inst.suppliers["region"])
@@ -203,8 +218,10 @@ def _check_actuals(inst: Instance, actuals: Actuals, K: int) -> None:
             if period >= K:
                 message = f"period {period} is not before --as-of {K}"
                 problems.append(Problem(where(stem), message, pos + 2, when))
-    if problems:
-        raise InstanceError(problems, "actuals")
+            if stem == "outages" and row.end < row.start:
+                message = f"end {row.end} is before start {row.start}"
+                problems.append(Problem(where(stem), message, pos + 2, "end"))
+    return problems
 
 
 def _down(inst: Instance, outages: pd.DataFrame | None) -> set[tuple[str, int]]:

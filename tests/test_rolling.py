@@ -130,7 +130,9 @@ def test_roll_command_writes_a_valid_instance(tmp_path):
     [
         (["--as-of", "1"], "must be a period in 2..12"),
         (["--as-of", "2031-01-01"], "outside the horizon"),
-        (["--as-of", "5", "--actuals", "ACTUALS"], "demand.csv, row 2, column demand"),
+        (["--as-of", "5", "--actuals", "ACTUALS"], "demand.csv, row 2, column period: period 7"),
+        (["--as-of", "5", "--actuals", "ACTUALS"], "outages.csv, row 2, column end: end 2 is"),
+        (["--as-of", "5", "--actuals", "ACTUALS"], "outages.csv, row 2, column target: unknown"),
     ],
 )
 def test_roll_command_bad_input_exits_2(tmp_path, args, message):
@@ -139,7 +141,8 @@ def test_roll_command_bad_input_exits_2(tmp_path, args, message):
     (plan / "orders.csv").write_text("supplier,item,period,quantity\n")
     actuals = tmp_path / "actuals"
     actuals.mkdir()
-    (actuals / "demand.csv").write_text("item,period,demand\nMCU-F4,1,-4\n")
+    (actuals / "demand.csv").write_text("item,period,demand\nMCU-F4,7,4\n")
+    (actuals / "outages.csv").write_text("target,start,end\nMARS,3,2\n")
     args = [str(actuals) if a == "ACTUALS" else a for a in args]
     result = CliRunner().invoke(
         main, ["roll", "instances/demo", "--plan", str(plan), *args, "-o", str(tmp_path / "o")]
