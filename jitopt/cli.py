@@ -188,8 +188,8 @@ class _Group(click.Group):
 
 
 def _solver_left_behind() -> bool:
-    solver = sys.modules.get("jitopt.solver")
-    return solver is not None and solver.running_in_background()
+    runs = sys.modules.get("jitopt.highs_run")
+    return runs is not None and runs.running_in_background()
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
