@@ -24,7 +24,7 @@ import numbers
 import re
 import time
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -38,7 +38,11 @@ if TYPE_CHECKING:
 
 __all__ = ["Policy", "PolicyOrders", "parse_policy", "policy_orders", "policy_plan"]
 
-USAGE = "jit, jic:cover=K, dual:share=F[,cover=K] or optimized[:risk=L]"
+USAGE = (
+    "jit, jic:cover=K, dual:share=F[,cover=K] or optimized[:risk=L]; "
+    "rolling:POLICY[,every=R] re-plans every R periods, rolling:optimized[,scenarios=N] with N "
+    "scenarios"
+)
 # kind: (required parameters, optional parameters)
 KINDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "jit": ((), ()),
@@ -51,7 +55,13 @@ PARAMETERS = {
     "cover": (0.0, lambda x: x > 0, "a number of periods > 0"),
     "share": (0.0, lambda x: 0 < x < 1, "a number in (0, 1)"),
     "risk": (None, lambda x: 0 <= x <= 1, "a number in [0, 1]"),
+    "every": (1, lambda x: x >= 1 and x == int(x), "a whole number of periods >= 1"),
+    "scenarios": (None, lambda x: x >= 1 and x == int(x), "a whole number >= 1"),
 }
+# parameters of a rolling policy: re-plan every R periods (all kinds); scenarios of each re-plan
+ROLLING = {"every": tuple(KINDS), "scenarios": ("optimized",)}
+ROLLING_PREFIX = "rolling:"
+_WHOLE = ("every", "scenarios")
 _NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?", re.ASCII)
 _EPS = 1e-6  # units: needs and line quantities below this are float noise (check_orders' tol)
 
@@ -64,17 +74,26 @@ class Policy:
     cover : float — safety stock in periods of mean expected demand (jic, dual); 0 = none.
     share : float — share of each period's need bought from the second source (dual). [F]
     risk : float | None — risk weight of `jitopt solve` (optimized); None = the instance's. [λ]
+    rolling : bool — re-plan during the horizon from what happened (`jitopt.replan`).
+    every : int — periods between re-plans (rolling). [R]
+    scenarios : int | None — scenarios each re-plan samples (rolling optimized); None = the
+        instance's [scenarios] count.
     """
 
     kind: str
     cover: float = 0.0
     share: float = 0.0
     risk: float | None = None
+    rolling: bool = False
+    every: int = 1
+    scenarios: int | None = None
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
             raise ValueError(f"unknown policy {self.kind!r} (expected {USAGE})")
-        required, optional = KINDS[self.kind]
+        if not isinstance(self.rolling, bool):
+            raise TypeError(f"rolling must be True or False, got {self.rolling!r}")
+        required, optional = self.parameters()
         for name, (default, valid, what) in PARAMETERS.items():
             value = getattr(self, name)
             if value is None or value == default:
@@ -87,7 +106,17 @@ class Policy:
                 raise TypeError(f"{name} must be {what}, got {value!r}")
             if not (math.isfinite(value) and valid(value)):
                 raise ValueError(f"{name} must be {what}, got {_number(value)}")
-            object.__setattr__(self, name, float(value) + 0.0)  # -0.0 becomes 0.0
+            value = int(value) if name in _WHOLE else float(value) + 0.0  # -0.0 becomes 0.0
+            object.__setattr__(self, name, value)
+
+    def parameters(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """(required, optional) parameters of this policy."""
+        return _allowed(self.kind, self.rolling)
+
+    @property
+    def rule(self) -> Policy:
+        """The policy each re-plan follows: this one without rolling."""
+        return replace(self, rolling=False, every=1, scenarios=None)
 
     @property
     def slug(self) -> str:
@@ -98,14 +127,16 @@ class Policy:
 
     @property
     def name(self) -> str:
-        """The canonical text, e.g. ``jic:cover=2``, ``dual:share=0.3,cover=1``, ``optimized``."""
-        required, optional = KINDS[self.kind]
+        """The canonical text, e.g. ``jic:cover=2``, ``dual:share=0.3,cover=1``, ``optimized``,
+        ``rolling:optimized:every=2``."""
+        required, optional = self.parameters()
         given = [
             f"{p}={_number(getattr(self, p))}"
             for p in required + optional
             if getattr(self, p) not in (None, PARAMETERS[p][0])
         ]
-        return self.kind + (":" + ",".join(given) if given else "")
+        prefix = ROLLING_PREFIX if self.rolling else ""
+        return prefix + self.kind + (":" + ",".join(given) if given else "")
 
     def __str__(self) -> str:
         return self.name
@@ -117,11 +148,17 @@ def _number(x: float) -> str:
 
 def parse_policy(text: str) -> Policy:
     """The policy of ``text``: ``jit``, ``jic:cover=K``, ``dual:share=F[,cover=K]`` or
-    ``optimized[:risk=L]`` (kinds and parameters in any case, blanks around parts ignored).
-    Raises ValueError with one message naming what is wrong."""
+    ``optimized[:risk=L]``; with ``rolling:`` before it, re-planned every ``every=R`` periods
+    (``rolling:jic:cover=2,every=2``; ``rolling:optimized,every=4,scenarios=20``: the
+    parameters may follow the kind after ',' too). Kinds and parameters in any case, blanks
+    around parts ignored. Raises ValueError with one message naming what is wrong."""
     if not isinstance(text, str):
         raise TypeError(f"policy {text!r}: not a text (expected {USAGE})")
-    kind, colon, rest = text.strip().partition(":")
+    body = text.strip()
+    rolling = body.lower().startswith(ROLLING_PREFIX)
+    if rolling:
+        body = body[len(ROLLING_PREFIX) :].strip()
+    kind, colon, rest = (re.split(r"([:,])", body, maxsplit=1) + ["", ""])[:3]
     kind = kind.strip().lower()
 
     def bad(problem: str) -> ValueError:
@@ -131,7 +168,7 @@ def parse_policy(text: str) -> Policy:
         raise bad(f"no policy given (expected {USAGE})")
     if kind not in KINDS:
         raise bad(f"unknown policy {kind!r} (expected {USAGE})")
-    allowed = sum(KINDS[kind], ())
+    allowed = sum(_allowed(kind, rolling), ())
     values: dict[str, float] = {}
     for part in rest.split(",") if colon else []:
         key, equals, value = (s.strip() for s in part.partition("="))
@@ -152,9 +189,16 @@ def parse_policy(text: str) -> Policy:
         if not valid(values[key]):
             raise bad(f"{key} must be {what}, got {value}")
     try:
-        return Policy(kind, **values)
+        return Policy(kind, rolling=rolling, **values)
     except ValueError as exc:
         raise bad(str(exc)) from None
+
+
+def _allowed(kind: str, rolling: bool) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    required, optional = KINDS[kind]
+    if rolling:
+        optional += tuple(p for p, kinds in ROLLING.items() if kind in kinds)
+    return required, optional
 
 
 @dataclass

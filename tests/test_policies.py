@@ -3,6 +3,7 @@ hand on tiny instances, the ordering rules on shipped and random instances, and 
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -13,6 +14,7 @@ from hypothesis import strategies as st
 
 import jitopt
 from jitopt.check import check_orders
+from jitopt import policies
 from jitopt.generate import generate
 from jitopt.policies import Policy, parse_policy, policy_orders
 
@@ -379,7 +381,7 @@ def test_parse_good_policies(text, policy, name):
     assert parse_policy(parsed.name) == parsed
 
 
-USAGE = r"\(expected jit, jic:cover=K, dual:share=F\[,cover=K\] or optimized\[:risk=L\]\)"
+USAGE = re.escape(f"(expected {policies.USAGE})")
 
 
 @pytest.mark.parametrize(
