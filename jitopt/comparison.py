@@ -17,9 +17,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field, replace
-from multiprocessing import get_context
 from pathlib import Path
 
 import numpy as np
@@ -30,12 +28,12 @@ from jitopt.files import OutputFolder, marker
 from jitopt.instance import Instance
 from jitopt.metrics import METRICS
 from jitopt.names import slug
+from jitopt.parallel import Workers
 from jitopt.policies import Policy, parse_policy
 from jitopt.schema import COST_COMPONENTS
 
 DEFAULT_POLICIES = ("jit", "jic:cover=2", "optimized", "optimized:risk=0.5")
 DEFAULT_SCENARIOS = 1000
-DASK_TIMEOUT = 5  # seconds to reach a Dask scheduler before giving up
 
 
 @dataclass(frozen=True)
@@ -354,52 +352,13 @@ def efficient(expected: np.ndarray, cvar: np.ndarray) -> np.ndarray:
 
 def _execute(work: list[Task], jobs: int, dask: str | None, stop=None):
     """Yield each task's outcome as it finishes: in this process (jobs = 1), in ``jobs`` local
-    processes, or on the Dask cluster at ``dask``."""
-    if dask:
-        yield from _on_dask(work, dask)
-    elif jobs <= 1 or len(work) == 1:
-        for task in work:
-            yield run_task(task, stop)
-    else:
-        # spawn: a fresh interpreter per worker (no fork of a process with HiGHS threads)
-        with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn")) as pool:
-            futures = [pool.submit(run_task, task) for task in work]
-            try:
-                for future in as_completed(futures):
-                    yield future.result()
-            except BaseException:
-                for future in futures:
-                    future.cancel()
-                raise
-
-
-def _on_dask(work: list[Task], address: str):
-    try:
-        from distributed import Client
-        from distributed import as_completed as dask_completed
-    except ImportError:
-        raise RuntimeError(
-            "--dask needs the distributed package: pip install distributed (or, from jitopt's "
-            "folder, pip install '.[dask]')"
-        ) from None
-    try:
-        client = Client(address, timeout=DASK_TIMEOUT)
-    except (OSError, TimeoutError) as exc:
-        raise DaskUnreachable(
-            f"cannot reach the Dask scheduler at {address} within {DASK_TIMEOUT} s ({exc})"
-        ) from None
-    with client:
-        futures = client.map(run_task, work, pure=False)
-        try:
-            for future in dask_completed(futures):
-                yield future.result()
-        except BaseException:
-            client.cancel(futures)
-            raise
-
-
-class DaskUnreachable(RuntimeError):
-    """The Dask scheduler given with --dask cannot be reached."""
+    processes, or on the Dask cluster at ``dask`` (`jitopt.parallel.Workers`)."""
+    with Workers(min(jobs, len(work)) if not dask else 1, dask) as workers:
+        if workers.inline:
+            for task in work:
+                yield run_task(task, stop)
+        else:
+            yield from workers.completed(run_task, work)
 
 
 def frontier_png(table: pd.DataFrame) -> bytes:
