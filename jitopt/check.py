@@ -147,11 +147,15 @@ def check_plan(
     return _check(instance, frames, CheckReport(), tol, cost_rtol)
 
 
-def check_orders(instance: Any, orders: pd.DataFrame, *, tol: float = 1e-6) -> list[str]:
+def check_orders(
+    instance: Any, orders: pd.DataFrame, *, tol: float = 1e-6, whole_plan: bool = True
+) -> list[str]:
     """The ordering rules alone (offer, periods, arrival after T, MOQ, lot multiple, max order,
     capacity, max share, max suppliers) for order lines ``supplier, item, period, quantity``;
     ``arrival_period`` and ``unit_cost``, when absent, are those the instance gives the line.
-    Problems name the line of orders.csv (``line`` column if given, else row + 2)."""
+    Problems name the line of orders.csv (``line`` column if given, else row + 2). With
+    ``whole_plan=False`` the rules over the whole horizon (max share, max suppliers) are left
+    out: the lines are part of a plan made in several steps."""
     o = orders.reset_index(drop=True).copy()
     if "line" not in o.columns:
         o["line"] = o.index + 2
@@ -161,7 +165,8 @@ def check_orders(instance: Any, orders: pd.DataFrame, *, tol: float = 1e-6) -> l
     o["unit_cost"] = o["unit_cost"].fillna(o["price"])
     if "arrival_period" not in o.columns:
         o["arrival_period"] = o["period"] + o["lead_time"].fillna(0).astype(int)
-    found = _check_order_lines(o, instance.periods, tol) + _check_order_totals(o, instance, tol)
+    found = _check_order_lines(o, instance.periods, tol)
+    found += _check_order_totals(o, instance, tol, whole_plan)
     return [Finding(p) if not isinstance(p, Finding) else p for p in found]
 
 
@@ -433,8 +438,11 @@ def _check_order_lines(o: pd.DataFrame, periods: int, tol: float) -> list[str]:
     return problems
 
 
-def _check_order_totals(o: pd.DataFrame, instance: Any, tol: float) -> list[str]:
-    """Rules over several order lines: duplicates, capacity, share, number of suppliers."""
+def _check_order_totals(
+    o: pd.DataFrame, instance: Any, tol: float, whole_plan: bool = True
+) -> list[str]:
+    """Rules over several order lines: duplicates, capacity, and for a whole plan share and
+    number of suppliers."""
     problems = []
     dup = o[o.duplicated(["supplier", "item", "period"], keep=False)]
     for (s, i, t), rows in dup.groupby(["supplier", "item", "period"]):
@@ -448,6 +456,8 @@ def _check_order_totals(o: pd.DataFrame, instance: Any, tol: float) -> list[str]
             f"orders.csv supplier {s}, period {t}: {row['units']:.10g} units ordered, "
             f"capacity {row['cap']:.10g}"
         )
+    if not whole_plan:
+        return problems
     problems += _check_shares(o, tol)
     used = o["supplier"].nunique()
     limit = getattr(instance, "max_suppliers", None)

@@ -150,9 +150,12 @@ def typed_orders(frame: pd.DataFrame, source: str) -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
-def plan_lines(inst: Instance, orders: pd.DataFrame | str | Path) -> pd.DataFrame:
+def plan_lines(
+    inst: Instance, orders: pd.DataFrame | str | Path, *, whole_plan: bool = True
+) -> pd.DataFrame:
     """The plan's order lines, read (a folder with orders.csv, or a CSV file), checked against
-    the instance's ordering rules and priced: supplier, item, period, quantity, arrival_period,
+    the instance's ordering rules (``whole_plan=False``: not those over the whole horizon,
+    `jitopt.check.check_orders`) and priced: supplier, item, period, quantity, arrival_period,
     unit_cost. Every problem: `InstanceError`."""
     if isinstance(orders, pd.DataFrame):
         source, frame = "orders", orders
@@ -161,7 +164,7 @@ def plan_lines(inst: Instance, orders: pd.DataFrame | str | Path) -> pd.DataFram
     frame = typed_orders(frame, source)
     problems = [
         Problem(source, message.removeprefix("orders.csv "))
-        for message in check_orders(inst, frame)
+        for message in check_orders(inst, frame, whole_plan=whole_plan)
     ]
     if problems:
         raise InstanceError(problems, "plan")

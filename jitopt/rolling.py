@@ -17,6 +17,10 @@ that was followed and what actually happened up to then.
   same length would need demand beyond T, which the instance does not have.) Dates move with it.
 - **Scenarios**: demand scenarios and explicit scenarios keep their periods from K on; sampled
   disruptions are sampled again from the same probabilities.
+- **Costs already paid**: a supplier with a line placed before K has had its contract cost paid;
+  its ``contract_cost`` is 0 in the next instance. Rules over the whole horizon (``max_share``,
+  ``max_suppliers``) apply to the periods re-planned: the instance does not know the units and
+  suppliers of the periods that are over.
 
 An actual outage still running at K is known for certain: it goes to outages.csv with scenario
 ``*`` (every scenario, sampled ones too), ending where the actuals say it ends.
@@ -133,13 +137,20 @@ def period_of(inst: Instance, as_of: str | int) -> int:
 
 
 def roll(
-    inst: Instance, orders: pd.DataFrame | str | Path, as_of: int, actuals: Actuals | None = None
+    inst: Instance,
+    orders: pd.DataFrame | str | Path,
+    as_of: int,
+    actuals: Actuals | None = None,
+    *,
+    whole_plan: bool = True,
 ) -> dict:
     """The tables ("config" and one DataFrame per table, for `jitopt.files.instance_files`) of the
     instance for re-planning at the start of period ``as_of``, after following ``orders``
     (supplier, item, period, quantity; or a plan folder or orders CSV file) in periods
     1..as_of-1. See the module's description. The orders must keep the instance's ordering rules
-    (`jitopt.plan_files.plan_lines`)."""
+    (`jitopt.plan_files.plan_lines`); with ``whole_plan=False`` (the lines carried out by a
+    rolling policy, each re-plan keeping the rules over its own periods) the rules over the
+    whole horizon (max share, max suppliers) are not checked."""
     actuals = actuals or Actuals()
     T = inst.periods
     K = int(as_of)
@@ -150,7 +161,7 @@ def roll(
         )
     _check_actuals(inst, actuals, K)
     items = list(inst.items.index)
-    lines = plan_lines(inst, orders)  # checked against the instance: file, row, column
+    lines = plan_lines(inst, orders, whole_plan=whole_plan)  # checked: file, row, column
     placed = lines[lines["period"] < K]
     stopped = _stopped(inst, actuals, placed)
     kept = placed[~stopped]
@@ -161,6 +172,9 @@ def roll(
 
     tables = _tables(inst)
     tables["items"]["initial_inventory"] = [on_hand[i] for i in tables["items"]["item"]]
+    suppliers = tables["suppliers"]
+    paid = suppliers["supplier"].isin(set(placed["supplier"]))
+    suppliers["contract_cost"] = suppliers["contract_cost"].where(~paid, 0.0)
     pipeline = pd.concat(
         [
             kept[kept["arrival_period"] >= K][["supplier", "item", "arrival_period", "quantity"]],

@@ -46,6 +46,7 @@ class Simulation:
     outages: pd.DataFrame
     warnings: list[str] = field(default_factory=list)
     demand: pd.DataFrame | None = None  # demand.csv, for demand drawn from a forecast
+    orders: pd.DataFrame | None = None  # orders.csv of a rolling policy: the lines carried out
 
     def files(self) -> dict[str, str]:
         def csv(frame: pd.DataFrame) -> str:
@@ -56,7 +57,11 @@ class Simulation:
             "simulation.json": json.dumps(self.summary, indent=2) + "\n",
             "scenarios.csv": csv(self.scenarios),
             "outages.csv": csv(self.outages),
-        } | ({} if self.demand is None else {"demand.csv": csv(self.demand)})
+        } | {
+            name: csv(frame)
+            for name, frame in (("demand.csv", self.demand), ("orders.csv", self.orders))
+            if frame is not None
+        }
 
     def write(self, out_dir: str | Path | OutputFolder) -> Path:
         """Write the files as one set (`jitopt.files.OutputFolder`, kind "simulation")."""
@@ -90,33 +95,76 @@ def simulate(
     began = time.perf_counter()
     plan = plan_lines(inst, orders)
     source = scenario_source(inst, scenarios, seed, replay_dir, outages, forecast, model)
-    alpha = inst.risk.alpha if alpha is None else _alpha(alpha)
     lines = Lines.from_orders(inst, plan)
+    about = {
+        "plan": {
+            "lines": len(plan),
+            "units": float(plan["quantity"].sum()),
+            "sha256": plan_fingerprint(plan),
+        }
+    }
+    return judged(
+        inst,
+        source,
+        lambda chunk: fixed_plan_table(inst, lines, chunk),
+        about,
+        alpha=alpha,
+        chunk_cells=chunk_cells,
+        progress=progress,
+        began=began,
+    )
+
+
+def fixed_plan_table(inst: Instance, lines: Lines, chunk) -> pd.DataFrame:
+    """simulation.csv rows of a chunk of scenarios for the fixed plan ``lines``."""
+    outcome = recourse(inst, lines, chunk.available, chunk.demand)
+    return outcome_table(inst, chunk.names, chunk.probability, lines, outcome)
+
+
+def outcome_table(inst: Instance, names, probability, lines: Lines, outcome) -> pd.DataFrame:
+    """simulation.csv rows of the scenarios ``names`` whose second stage is ``outcome``
+    (`jitopt.recourse`) for the plan ``lines``; with warehouse capacity, warehouse_overflow."""
+    table = scenario_table(
+        inst,
+        list(names),
+        probability,
+        purchase=outcome.purchase,
+        ordering=lines.ordering,
+        contract=lines.contract,
+        on_hand=outcome.on_hand,
+        short=outcome.short,
+        expedited=outcome.expedited,
+        demand=outcome.demand,
+    )
+    if inst.warehouse_capacity is not None:
+        table["warehouse_overflow"] = outcome.overflow
+    return table
+
+
+def judged(
+    inst: Instance,
+    source: Source,
+    judge: Callable[[object], pd.DataFrame],
+    about: dict,
+    *,
+    alpha: float | None = None,
+    chunk_cells: int = CHUNK_CELLS,
+    progress: Callable[[int, int], None] | None = None,
+    began: float | None = None,
+) -> Simulation:
+    """The `Simulation` of ``judge`` (a chunk of scenarios -> its simulation.csv rows) over the
+    scenarios of ``source``, chunk by chunk; ``about`` (what was judged) goes into the summary
+    after the metrics."""
+    began = time.perf_counter() if began is None else began
+    alpha = inst.risk.alpha if alpha is None else _alpha(alpha)
     size = max(1, chunk_cells // (len(inst.items) * inst.periods))
     tables, scenario_frames, outage_frames, demand_frames = [], [], [], []
     drawn = getattr(source, "forecast", None) is not None
     cells = source.count * len(inst.items) * inst.periods
     keep_demand = drawn and cells <= DEMAND_ROWS
-    overflow = 0
     done = 0
     for chunk in source.chunks(size):
-        outcome = recourse(inst, lines, chunk.available, chunk.demand)
-        table = scenario_table(
-            inst,
-            chunk.names,
-            chunk.probability,
-            purchase=outcome.purchase,
-            ordering=lines.ordering,
-            contract=lines.contract,
-            on_hand=outcome.on_hand,
-            short=outcome.short,
-            expedited=outcome.expedited,
-            demand=outcome.demand,
-        )
-        if inst.warehouse_capacity is not None:
-            table["warehouse_overflow"] = outcome.overflow
-            overflow += int((outcome.overflow > 0).sum())
-        tables.append(table)
+        tables.append(judge(chunk))
         scenario_frames.append(chunk.scenarios_frame())
         outage_frames.append(chunk.outages)
         if keep_demand:
@@ -126,16 +174,7 @@ def simulate(
             progress(done, source.count)
     table = pd.concat(tables, ignore_index=True)
     summary = marker("simulation") | {"instance": inst.name} | summarize(table, alpha)
-    summary |= {
-        "scenarios": len(table),
-        "seed": source.seed,
-        "source": source.kind,
-        "plan": {
-            "lines": len(plan),
-            "units": float(plan["quantity"].sum()),
-            "sha256": plan_fingerprint(plan),
-        },
-    }
+    summary |= {"scenarios": len(table), "seed": source.seed, "source": source.kind} | about
     warnings = list(getattr(source, "notes", []))
     if drawn:
         summary["demand"] = "forecast"
@@ -144,6 +183,7 @@ def simulate(
                 f"demand.csv is not written ({cells:,} rows): the same forecast, count and seed "
                 "draw the same demand again"
             )
+    overflow = int((table["warehouse_overflow"] > 0).sum()) if "warehouse_overflow" in table else 0
     if overflow:
         summary["warehouse_overflow_probability"] = float(
             table.loc[table["warehouse_overflow"] > 0, "probability"].sum()
