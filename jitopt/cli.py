@@ -87,8 +87,8 @@ def _run(debug: bool, action, interrupted: str = "interrupted: nothing written")
         sys.exit(EXIT_INVALID)
     except KeyboardInterrupt:
         _interrupted(interrupted)
-    except click.exceptions.Exit:
-        raise
+    except (click.exceptions.Exit, click.ClickException):
+        raise  # click reports them: a usage error is exit 2
     except SolveError as exc:
         if debug:
             traceback.print_exc()
@@ -130,10 +130,10 @@ def command(group: click.Group, name: str | None = None, interrupted: str | None
 _INTERRUPTED = "interrupted: nothing written"
 
 
-def plan_option(help: str):
+def plan_option(help: str, required: bool = True):
     """``--plan``: a written plan, for the commands that work on one (simulate, roll)."""
     return click.option(
-        "--plan", "plan_path", required=True, type=click.Path(path_type=Path), help=help
+        "--plan", "plan_path", required=required, type=click.Path(path_type=Path), help=help
     )
 
 

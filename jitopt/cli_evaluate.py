@@ -97,15 +97,24 @@ def plan_cmd(instance_dir, policy, out_dir, time_limit, mip_gap, quiet):
 @command(main)
 @click.argument("instance_dir", type=click.Path(file_okay=False, path_type=Path))
 @plan_option(
-    "A plan folder (its orders.csv) or an orders CSV file: supplier, item, period, quantity."
+    "A plan folder (its orders.csv) or an orders CSV file: supplier, item, period, quantity.",
+    required=False,
+)
+@click.option(
+    "--policy",
+    callback=_policy,
+    help="Instead of --plan, a policy as for `jitopt plan`: its plan is made and judged; a "
+    "rolling one (rolling:jit, rolling:jic:cover=K, rolling:optimized[:every=R,scenarios=N]) "
+    "re-plans every R periods in each scenario from what it knows then.",
 )
 @click.option(
     "-o",
     "--out",
     "out_dir",
     type=click.Path(path_type=Path),
-    help="Folder for simulation.csv, simulation.json, scenarios.csv, outages.csv "
-    "[default: PLAN/simulation; for an orders CSV, a simulation folder beside it].",
+    help="Folder for simulation.csv, simulation.json, scenarios.csv, outages.csv (and "
+    "carried_out.csv for a rolling policy) [default: PLAN/simulation; for an orders CSV, a "
+    "simulation folder beside it; for --policy, INSTANCE_DIR/simulation-POLICY].",
 )
 @click.option(
     "--scenarios",
@@ -145,10 +154,29 @@ def plan_cmd(instance_dir, policy, out_dir, time_limit, mip_gap, quiet):
     type=_Finite(0, 1, min_open=True, max_open=True),
     help="VaR and CVaR level [instance.toml [risk], else 0.9].",
 )
+@click.option(
+    "--jobs",
+    type=click.IntRange(min=1, max=256),
+    default=1,
+    show_default=True,
+    help="Re-plans of a rolling --policy made at once, in local processes.",
+)
+@click.option(
+    "--dask",
+    "dask_address",
+    help="Address of a Dask scheduler (tcp://host:8786) for the re-plans of a rolling --policy, "
+    "instead of --jobs.",
+)
+@click.option(
+    "--time-limit",
+    type=_Finite(min=0, max=MAX_TIME_LIMIT, min_open=True),
+    help="Seconds for each plan of an optimized --policy [instance.toml, else 60].",
+)
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
 def simulate(
     instance_dir,
     plan_path,
+    policy,
     out_dir,
     count,
     seed,
@@ -157,39 +185,69 @@ def simulate(
     forecast,
     model,
     alpha,
+    jobs,
+    dask_address,
+    time_limit,
     quiet,
 ):
-    """Judge a fixed plan on scenarios: sampled out of sample (default), replayed, or a stress
-    scenario. Each scenario's stock, shortage and spot buys are the model's second stage, solved
-    exactly. Exit codes: 0 written, 2 invalid plan, instance or options, 1 anything else.
+    """Judge a plan on scenarios: sampled out of sample (default), replayed, or a stress
+    scenario. The plan is a fixed one (--plan), or made by a policy (--policy); a rolling policy
+    re-plans in each scenario as it goes. Each scenario's stock, shortage and spot buys are the
+    model's second stage, solved exactly. Exit codes: 0 written, 2 invalid plan, policy,
+    instance or options, 4 interrupted (nothing written), 1 anything else.
     """
 
     def action():
         from jitopt.files import OutputFolder
 
-        plan = Path(plan_path)
-        out = out_dir or (plan / "simulation" if plan.is_dir() else plan.parent / "simulation")
-        with OutputFolder(out, "simulation") as folder:
+        if (plan_path is None) == (policy is None):
+            raise click.UsageError("give either --plan (a plan to judge) or --policy")
+        if policy is None:
+            plan = Path(plan_path)
+            default = plan / "simulation" if plan.is_dir() else plan.parent / "simulation"
+        else:
+            default = Path(instance_dir) / f"simulation-{policy.slug}"
+        with OutputFolder(out_dir or default, "simulation") as folder:
             _simulate(folder)
 
     def _simulate(folder):
         from jitopt.instance import read_instance
+        from jitopt.replan import simulate_policy
         from jitopt.simulation import simulate as run
 
         inst = read_instance(instance_dir)
-        with _progress(quiet, "scenarios") as progress:
-            result = run(
-                inst,
-                plan_path,
-                scenarios=count,
-                seed=seed,
-                replay_dir=replay_dir,
-                outages=list(outages),
-                forecast=forecast,
-                model=model,
-                alpha=alpha,
-                progress=progress,
-            )
+        options = {
+            "scenarios": count,
+            "seed": seed,
+            "replay_dir": replay_dir,
+            "outages": list(outages),
+            "forecast": forecast,
+            "model": model,
+            "alpha": alpha,
+        }
+        plan = plan_path
+        if policy is not None and not policy.rolling:
+            from jitopt.policies import policy_plan
+
+            limit = {"time_limit": time_limit} if policy.kind == "optimized" else {}
+            made = policy_plan(inst, policy, **limit)
+            if not made.status.has_plan:
+                raise click.ClickException(f"{policy.name} made no plan ({made.status.value})")
+            plan = made.orders
+        what = "re-plans" if policy is not None and policy.rolling else "scenarios"
+        with _progress(quiet, what) as progress:
+            if policy is not None and policy.rolling:
+                result = simulate_policy(
+                    inst,
+                    policy,
+                    time_limit=time_limit,
+                    jobs=jobs,
+                    dask=dask_address,
+                    progress=progress,
+                    **options,
+                )
+            else:
+                result = run(inst, plan, progress=progress, **options)
         _echo_warnings([*inst.warnings, *result.warnings], quiet)
         folder.commit(result.files())
         if not quiet:
@@ -247,13 +305,22 @@ def simulation_report(s: dict, out: Path) -> str:
     from jitopt.names import shown
 
     plural = "s" if s["scenarios"] != 1 else ""
-    head = f"{shown(s['instance'])}: plan judged on {s['scenarios']:,} {s['source']} scenario"
+    what = f"policy {s['policy']}" if "policy" in s else "plan"
+    head = f"{shown(s['instance'])}: {what} judged on {s['scenarios']:,} {s['source']} scenario"
     head += plural + (f" (seed {s['seed']})" if s.get("seed") is not None else "")
     rows = metric_rows(s)  # the expected cost with its standard error
     rows = [(k, f"{v} ± {s['std_error']:,.2f}" if k == "expected cost" else v) for k, v in rows]
     rows += [(f"  {k}", f"{v:,.2f}") for k, v in s["costs"].items() if v]
     width = max(len(k) for k, _ in rows)
     lines = [head, *(f"  {k:<{width}}  {v}" for k, v in rows)]
+    if "replans" in s:
+        r = s["replans"]
+        lines.append(
+            f"re-planned every {r['every']} period{'s' if r['every'] != 1 else ''}: "
+            f"{r['made']:,} re-plans made for {r['decisions']:,} decisions (shared by scenarios "
+            f"that saw the same), {r['seconds_mean']:.2f} s each on average, "
+            f"{r['seconds_max']:.2f} s at most"
+        )
     lines.append(f"written to {shown(out)}/ ({s['seconds']:.1f} s)")
     return "\n".join(lines)
 

@@ -31,6 +31,7 @@ from jitopt.names import slug
 from jitopt.parallel import Workers
 from jitopt.policies import Policy, parse_policy
 from jitopt.schema import COST_COMPONENTS
+from jitopt.simulation import CARRIED_OUT
 
 DEFAULT_POLICIES = ("jit", "jic:cover=2", "optimized", "optimized:risk=0.5")
 DEFAULT_SCENARIOS = 1000
@@ -200,13 +201,14 @@ def run_task(task: Task, stop=None) -> Outcome:
     """Make the task's plan and evaluate it on the common scenarios. ``stop`` (a
     `threading.Event`, in-process runs only) stops an `optimized` plan's search."""
     from jitopt.policies import policy_plan
+    from jitopt.replan import simulate_policy
     from jitopt.simulation import simulate
 
     began = time.perf_counter()
     options = {}
     if task.policy.kind == "optimized":
         options = {"time_limit": task.time_limit} | ({"stop": stop} if stop is not None else {})
-    plan = policy_plan(task.restricted, task.policy, **options)
+    plan = policy_plan(task.restricted, task.policy, **options)  # rolling: its first plan
     made = time.perf_counter() - began
     row = {
         "mix": task.mix,
@@ -218,7 +220,18 @@ def run_task(task: Task, stop=None) -> Outcome:
     if not plan.status.has_plan:
         row |= {"plan_status": plan.status.value, "plan_gap": None, "plan_seconds": made}
         return Outcome(task.index, row, files)
-    sim = simulate(task.full, plan.orders, scenarios=task.scenarios, seed=task.seed)
+    if task.policy.rolling:
+        sim = simulate_policy(
+            task.full,
+            task.policy,
+            plan_on=task.restricted,
+            scenarios=task.scenarios,
+            seed=task.seed,
+            time_limit=task.time_limit,
+        )
+        made += sim.summary["replans"]["seconds_total"]
+    else:
+        sim = simulate(task.full, plan.orders, scenarios=task.scenarios, seed=task.seed)
     metrics = sim.summary
     for m in METRICS:
         if m.name == "costs":
@@ -227,7 +240,7 @@ def run_task(task: Task, stop=None) -> Outcome:
             row[m.name] = metrics[m.name]
     row |= {
         "in_sample_expected_cost": plan.summary["expected_cost"],
-        "plan_status": "rule" if task.policy.kind != "optimized" else plan.status.value,
+        "plan_status": _plan_status(task.policy, plan),
         "plan_gap": plan.summary.get("gap"),
         "plan_seconds": round(made, 3),
     }
@@ -237,7 +250,22 @@ def run_task(task: Task, stop=None) -> Outcome:
         "simulation.csv": sim_files["simulation.csv"],
         "simulation.json": sim_files["simulation.json"],
     }
+    if task.policy.rolling:
+        files[CARRIED_OUT] = sim_files[CARRIED_OUT]
     return Outcome(task.index, row, files)
+
+
+def _plan_status(policy: Policy, plan) -> str:
+    """comparison.csv's plan_status: "rule" for a rule's plan, the solve's status for an
+    optimized one; "rolling" for a rolling policy (re-planned in every scenario; its plan folder
+    holds the first plan, what it orders now), "rolling/feasible" when the first plan was not
+    proven optimal."""
+    if policy.kind != "optimized":
+        return "rolling" if policy.rolling else "rule"
+    status = plan.status.value
+    if policy.rolling:
+        return "rolling" if status == "optimal" else f"rolling/{status}"
+    return status
 
 
 def compare(

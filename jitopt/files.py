@@ -62,7 +62,15 @@ KINDS = {
 }
 # Files jitopt writes inside the subfolders of a set (a comparison's plans/NN-.../): an old one
 # is dropped with the old set, anything else in those subfolders is carried over.
-NESTED = {"comparison": ("orders.csv", "summary.json", "simulation.csv", "simulation.json")}
+NESTED = {
+    "comparison": (
+        "orders.csv",
+        "summary.json",
+        "simulation.csv",
+        "simulation.json",
+        "carried_out.csv",
+    )
+}
 # Kinds whose folder is recognised by a JSON file with "jitopt": kind (see `marker`).
 MARKED = {"simulation": "simulation.json", "comparison": "comparison.json"}
 _STAGING = ".jitopt-new-"

@@ -7,7 +7,9 @@ ahead. A need goes to the item's offers in order of unit cost (ties: the shorter
 the supplier name). An offer takes what its line can take within the ordering rules (MOQ and lot
 multiple rounding up, max order, the supplier's capacity in the order period, max share, max
 suppliers); the rest goes to the next offer. Offers whose lead time is too long for the period are
-skipped, so the periods before the cheapest offer's lead time are bought from a faster one.
+skipped, so the periods before the cheapest offer's lead time are bought from a faster one; so
+are offers whose supplier (or its region) is down in the order period for certain (an outage of
+scenario ``*``, such as one under way when re-planning).
 
 A need that no offer can take (none can deliver by then, or every line that could is full) is
 not ordered: the projected stock runs short, or the safety stock is built later. Each period in
@@ -31,7 +33,8 @@ import numpy as np
 import pandas as pd
 
 from jitopt.instance import Instance
-from jitopt.scenarios import make_scenarios
+from jitopt.scenarios import availability, make_scenarios
+from jitopt.schema import EVERY_SCENARIO
 
 if TYPE_CHECKING:
     from jitopt.plan import Plan
@@ -99,6 +102,7 @@ class Policy:
             if value is None or value == default:
                 if name in required:
                     raise ValueError(f"{self.kind} needs {name}=... (expected {USAGE})")
+                object.__setattr__(self, name, default)  # every=1.0 is every=1
                 continue
             if name not in required + optional:
                 raise ValueError(f"{self.kind} takes no {name} (expected {USAGE})")
@@ -286,22 +290,30 @@ class _Book:
 
 def policy_orders(inst: Instance, policy: Policy | str) -> PolicyOrders:
     """The order lines of ``policy`` (jit, jic or dual) for ``inst``; see the module docstring.
-    ``optimized`` is not a rule: its plan is made by `jitopt.solve`, and gives ValueError here."""
+    ``optimized`` is not a rule: its plan is made by `jitopt.solve`, and gives ValueError here.
+    A rolling policy's lines are those of its first plan (its rule's)."""
     policy = parse_policy(policy) if isinstance(policy, str) else policy
     if policy.kind == "optimized":
         raise ValueError(f"policy {policy.name!r}: its plan is made by jitopt solve, not by a rule")
+    policy = policy.rule
     demand = make_scenarios(inst).expected_value().demand[0]  # (I, T), items in inst.items order
     pipeline = inst.pipeline_arrivals()
     safety = policy.cover * demand.mean(axis=1)
     position = inst.items["initial_inventory"].to_numpy(float).copy()  # projected on hand
     offers = _offers(inst)
+    known = inst.outages[inst.outages["scenario"] == EVERY_SCENARIO]
+    up = availability(inst, [EVERY_SCENARIO], known)[0]  # (supplier, period): not down for sure
+    sup_pos = {s: k for k, s in enumerate(inst.suppliers.index)}
     book, notes = _Book(inst), []
     second = _second_sources(offers, notes) if policy.kind == "dual" else {}
     short: dict[tuple[str, str], list[tuple[int, float]]] = defaultdict(list)
 
     targets = [np.zeros(len(safety))] + ([safety] if policy.cover else [])
     for t in range(1, inst.periods + 1):
-        ready = {item: [o for o in choices if o.lead < t] for item, choices in offers.items()}
+        ready = {
+            item: [o for o in choices if o.lead < t and up[sup_pos[o.supplier], t - o.lead - 1]]
+            for item, choices in offers.items()
+        }
         lines: dict[str, dict[_Offer, float]] = {item: {} for item in offers}
         added = np.zeros(len(position))
         for target in targets:  # the period's demand first, then the safety stock
@@ -309,7 +321,7 @@ def policy_orders(inst: Instance, policy: Policy | str) -> PolicyOrders:
                 need = demand[k, t - 1] + target[k] - position[k] - pipeline[k, t - 1] - added[k]
                 if need <= _EPS:
                     continue
-                if item in second and second[item].lead < t:
+                if item in second and second[item] in ready[item]:
                     need -= book.fill(t, policy.share * need, [second[item]], lines[item])
                 book.fill(t, need, ready[item], lines[item])
                 added[k] = sum(lines[item].values())
@@ -317,7 +329,10 @@ def policy_orders(inst: Instance, policy: Policy | str) -> PolicyOrders:
             book.lines += [(o.supplier, item, t - o.lead, q) for o, q in lines[item].items()]
             position[k] += pipeline[k, t - 1] + added[k] - demand[k, t - 1]
             if position[k] < -_EPS:  # only when the need was not met: short of expected demand
-                short[item, "full" if ready[item] else "late"].append((t, -position[k]))
+                why = "full" if ready[item] else "late"
+                if not ready[item] and any(o.lead < t for o in offers[item]):
+                    why = "down"
+                short[item, why].append((t, -position[k]))
                 if inst.shortage == "lost":
                     position[k] = 0.0
 
@@ -373,6 +388,8 @@ def _short_note(item: str, why: str, offers: list[_Offer], rows: list[tuple[int,
     elif why == "late":
         fastest = min(o.lead for o in offers)
         reason = f"nothing ordered can arrive before period {fastest + 1} (lead time {fastest})"
+    elif why == "down":
+        reason = "every offer that can deliver in time is from a supplier down for certain"
     else:
         reason = (
             "every offer that can deliver in time is full (capacity, max_order, max_share or "
@@ -400,7 +417,8 @@ def policy_plan(inst: Instance, policy: Policy | str, **solve_options) -> Plan:
     (jit, jic, dual) its orders with the second stage on the instance's own scenarios (status
     "feasible", no bound, ``policy`` in the summary, the rule's notes among its warnings); for
     ``optimized`` the plan of `jitopt.solve` (``solve_options``: time_limit, mip_gap, threads,
-    stop, ...) with the policy's risk weight."""
+    stop, ...) with the policy's risk weight (and ``scenarios=N`` of a rolling one). A rolling
+    policy's plan is its first plan, that of its rule: what it orders now."""
     from jitopt.plan import SolverRun, Status, evaluate_orders
 
     policy = parse_policy(policy) if isinstance(policy, str) else policy
@@ -408,11 +426,13 @@ def policy_plan(inst: Instance, policy: Policy | str, **solve_options) -> Plan:
         from jitopt.solver import solve
 
         target = inst if policy.risk is None else inst.with_risk(weight=policy.risk)
+        if policy.scenarios is not None:
+            solve_options = {"scenarios": policy.scenarios} | solve_options
         plan = solve(target, **solve_options)
         plan.summary["policy"] = policy.name
         return plan
     began = time.perf_counter()
-    made = policy_orders(inst, policy)
+    made = policy_orders(inst, policy.rule)
     run = SolverRun(
         status=Status.FEASIBLE,
         objective=None,

@@ -43,10 +43,17 @@ class ScenarioSet:
             names=["expected"],
             probability=np.ones(1),
             available=np.ones_like(self.available[:1], dtype=bool),
-            demand=np.einsum("w,wit->it", self.probability, self.demand)[None],
+            demand=self.mean_demand()[None],
             outages=_no_outages(),
             kind="expected-value",
         )
+
+    def mean_demand(self) -> np.ndarray:
+        """The expected demand (item, period): the first scenario's plus the weighted differences,
+        so that where every scenario has the same demand it is exactly that demand (a weighted
+        sum of 0.7 x 152 + 0.15 x 152 + ... is 151.99999999999997)."""
+        base = self.demand[0]
+        return base + np.einsum("w,wit->it", self.probability, self.demand - base)
 
     def representatives(self, k: int) -> ScenarioSet:
         """At most ``k`` scenarios that span this set from the least to the most disrupted: the

@@ -32,6 +32,9 @@ CHUNK_CELLS = 2_000_000
 # demand.csv of a simulation with demand drawn from a forecast is written up to this many rows
 # (scenarios x items x periods); beyond, the seed reproduces it.
 DEMAND_ROWS = 2_000_000
+# A rolling policy's order lines carried out in each scenario (scenario, supplier, item, period,
+# quantity): `jitopt.replan`.
+CARRIED_OUT = "carried_out.csv"
 
 
 @dataclass
@@ -46,7 +49,7 @@ class Simulation:
     outages: pd.DataFrame
     warnings: list[str] = field(default_factory=list)
     demand: pd.DataFrame | None = None  # demand.csv, for demand drawn from a forecast
-    orders: pd.DataFrame | None = None  # orders.csv of a rolling policy: the lines carried out
+    orders: pd.DataFrame | None = None  # a rolling policy's lines carried out (CARRIED_OUT)
 
     def files(self) -> dict[str, str]:
         def csv(frame: pd.DataFrame) -> str:
@@ -59,7 +62,7 @@ class Simulation:
             "outages.csv": csv(self.outages),
         } | {
             name: csv(frame)
-            for name, frame in (("demand.csv", self.demand), ("orders.csv", self.orders))
+            for name, frame in (("demand.csv", self.demand), (CARRIED_OUT, self.orders))
             if frame is not None
         }
 

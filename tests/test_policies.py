@@ -99,6 +99,24 @@ def test_jit_by_hand():
     assert result.notes == [LATE_B]
 
 
+def test_jit_skips_a_supplier_down_for_certain():
+    # The same with FAR down in period 3 for certain (an outage of scenario *): period 5's 40
+    # cannot be ordered from FAR in 3, so NEAR takes all of it (ordered in 4). Period 3 is met
+    # by FAR's line of period 1 as before.
+    inst = hand_instance()
+    down = pd.DataFrame({"scenario": ["*"], "target": ["ASIA"], "start": [3], "end": [3]})
+    inst = jitopt.Instance.from_frames(
+        {"name": "hand", "periods": 5},
+        **{t: getattr(inst, t).reset_index() for t in ("items", "suppliers", "offers")},
+        demand=inst.demand,
+        pipeline=inst.pipeline,
+        outages=down,
+    )
+    result = policy_orders(inst, "jit")
+    a = result.orders[result.orders["item"] == "A"]
+    assert a.values.tolist() == [["FAR", "A", 1, 30.0], ["NEAR", "A", 4, 40.0]]
+
+
 def test_jic_by_hand():
     # Safety stock: 2 periods of mean demand, A 2 * 20 = 40, B 2 * 5 = 10.
     # A: period 1 wants 10 + 40 - 25 = 25 more, but nothing arrives in time (no shortage though);
