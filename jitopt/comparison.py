@@ -385,8 +385,14 @@ def _execute(work: list[Task], jobs: int, dask: str | None, stop=None):
         if workers.inline:
             for task in work:
                 yield run_task(task, stop)
-        else:
-            yield from workers.completed(run_task, work)
+        else:  # the longest first: the others fill the other workers meanwhile
+            yield from workers.completed(run_task, sorted(work, key=_weight, reverse=True))
+
+
+def _weight(task: Task) -> int:
+    """How long a task takes, roughly: a rolling optimized one (many solves) > a rolling rule
+    (many re-plans) > an optimized plan (one solve) > a rule."""
+    return 2 * task.policy.rolling + (task.policy.kind == "optimized")
 
 
 def frontier_png(table: pd.DataFrame) -> bytes:

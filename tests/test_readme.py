@@ -136,6 +136,35 @@ def test_readme_comparison_table_is_what_the_command_gives(tmp_path):
         ], line
 
 
+def test_readme_rolling_table_is_what_the_command_gives(tmp_path):
+    """The static-or-rolling table of "Re-plan every week": rerun its command and compare every
+    number with comparison.csv."""
+    text = readme()
+    start = text.index("### Static or rolling")
+    section = text[start : text.index("## Python API", start)]
+    commands = re.findall(r"^(jitopt compare [^\n]+)$", section, re.MULTILINE)
+    assert len(commands) == 1
+    args = shlex.split(commands[0])[1:]
+    args[1] = str(ROOT / args[1])
+    args[args.index("-o") + 1] = str(tmp_path / "rolling")
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    table = pd.read_csv(tmp_path / "rolling" / "comparison.csv")
+    rows = [r for r in section.splitlines() if r.startswith("| `")]
+    assert len(rows) == len(table) == 6
+    for line, row in zip(rows, table.itertuples(index=False)):
+        cells = [c.strip() for c in line.strip("|").split("|")]
+        assert cells == [
+            f"`{row.policy}`",
+            f"{row.expected_cost:,.0f}",
+            f"{row.cvar:,.0f}",
+            f"{row.fill_rate:.1%}".replace("%", " %"),
+            f"{row.stockout_probability:.1%}".replace("%", " %"),
+            f"{row.mean_on_hand_value:,.0f}",
+            "yes" if row.efficient else "",
+        ], line
+
+
 def test_contract_metrics_table_is_current():
     from jitopt.metrics import format_metrics
 
