@@ -103,14 +103,15 @@ def chunk(inst: jitopt.Instance, rows: list[tuple], demand: np.ndarray) -> Chunk
     "text", ["rolling:jit", "rolling:jic:cover=1", "rolling:optimized:every=2,scenarios=4"]
 )
 def test_no_rolling_policy_uses_its_scenarios_future(text):
-    """Scenarios a and b are the same before period K = 5 and differ from it on (a: A down in
-    5..6; b: A down in 8, demand doubled from 5). Every line placed in periods 1..K is the same in
-    both; later ones differ (the test can tell)."""
+    """Scenarios a and b are the same before period K = 5 and differ from it on: A is down in 3..4
+    in both, then a: up in 5, down in 6..7; b: down to 6 (a longer outage than A's usual 2
+    periods), and demand doubled from 5. Every line placed in periods 1..K is the same in both;
+    later ones differ (the test can tell)."""
     inst = two_sources()
     K = 5
     demand = np.repeat(np.array([DEMAND["X"], DEMAND["Y"]], dtype=float)[None], 2, axis=0)
     demand[1, :, K - 1 :] *= 2
-    both = chunk(inst, [("a", "A", 5, 6), ("b", "A", 8, 8)], demand)
+    both = chunk(inst, [("a", "A", 3, 4), ("a", "A", 6, 7), ("b", "A", 3, 6)], demand)
     with Workers() as workers:
         carried = Replanner(inst, parse_policy(text), workers).follow(both)
     before = [sorted(x for x in lines if x[2] <= K) for lines in carried]
@@ -176,6 +177,25 @@ def test_local_processes_give_the_table_of_one_process():
     two = simulate_policy(inst, "rolling:jic:cover=1,every=2", scenarios=15, jobs=2)
     pd.testing.assert_frame_equal(one.table, two.table)
     pd.testing.assert_frame_equal(one.orders, two.orders)
+
+
+def test_a_dask_cluster_gives_the_table_of_one_process():
+    distributed = pytest.importorskip("distributed")
+    inst = jitopt.read_instance(DEMO)
+    one = simulate_policy(inst, "rolling:jit,every=3", scenarios=15)
+    with distributed.LocalCluster(
+        n_workers=1,
+        threads_per_worker=2,
+        processes=False,
+        protocol="tcp://",
+        host="127.0.0.1",
+        dashboard_address=None,
+    ) as cluster:
+        on_dask = simulate_policy(
+            inst, "rolling:jit,every=3", scenarios=15, dask=cluster.scheduler_address
+        )
+    pd.testing.assert_frame_equal(one.table, on_dask.table)
+    assert on_dask.summary["replans"]["made"] == one.summary["replans"]["made"]
 
 
 def test_a_static_policy_is_refused():
