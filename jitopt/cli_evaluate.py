@@ -21,6 +21,40 @@ from jitopt.cli import (
 from jitopt.schema import MAX_SEED, MAX_TIME_LIMIT
 
 
+def work_options(work: str, solves: str):
+    """``--jobs``, ``--dask`` and ``--time-limit``: where the ``work`` runs and how long
+    ``solves`` may take."""
+
+    def decorate(f):
+        for option in reversed(
+            [
+                click.option(
+                    "--jobs",
+                    type=click.IntRange(min=1, max=256),
+                    default=1,
+                    show_default=True,
+                    help=f"{work[0].upper()}{work[1:]} at once, in local processes.",
+                ),
+                click.option(
+                    "--dask",
+                    "dask_address",
+                    help=f"Address of a Dask scheduler (tcp://host:8786) for the {work}, instead "
+                    "of --jobs (needs the distributed package: pip install '.[dask]' in "
+                    "jitopt's folder).",
+                ),
+                click.option(
+                    "--time-limit",
+                    type=_Finite(min=0, max=MAX_TIME_LIMIT, min_open=True),
+                    help=f"Seconds for {solves} [instance.toml, else 60].",
+                ),
+            ]
+        ):
+            f = option(f)
+        return f
+
+    return decorate
+
+
 def _policy(ctx, param, value):
     """--policy, parsed at once: a malformed one is a usage error (exit 2)."""
     if value is None:
@@ -154,23 +188,8 @@ def plan_cmd(instance_dir, policy, out_dir, time_limit, mip_gap, quiet):
     type=_Finite(0, 1, min_open=True, max_open=True),
     help="VaR and CVaR level [instance.toml [risk], else 0.9].",
 )
-@click.option(
-    "--jobs",
-    type=click.IntRange(min=1, max=256),
-    default=1,
-    show_default=True,
-    help="Re-plans of a rolling --policy made at once, in local processes.",
-)
-@click.option(
-    "--dask",
-    "dask_address",
-    help="Address of a Dask scheduler (tcp://host:8786) for the re-plans of a rolling --policy, "
-    "instead of --jobs.",
-)
-@click.option(
-    "--time-limit",
-    type=_Finite(min=0, max=MAX_TIME_LIMIT, min_open=True),
-    help="Seconds for each plan of an optimized --policy [instance.toml, else 60].",
+@work_options(
+    "re-plans of a rolling --policy", "each plan of an optimized or rolling optimized --policy"
 )
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
 def simulate(
@@ -392,24 +411,7 @@ def _policies(ctx, param, values):
     type=click.IntRange(0, MAX_SEED),
     help="Their seed [the instance's [scenarios] seed (0 when unset) + 1].",
 )
-@click.option(
-    "--jobs",
-    type=click.IntRange(min=1, max=256),
-    default=1,
-    show_default=True,
-    help="Plans made and evaluated at once, in local processes.",
-)
-@click.option(
-    "--dask",
-    "dask_address",
-    help="Address of a Dask scheduler (tcp://host:8786) to send the plans to, instead of "
-    "--jobs (needs the distributed package: pip install '.[dask]' in jitopt's folder).",
-)
-@click.option(
-    "--time-limit",
-    type=_Finite(min=0, max=MAX_TIME_LIMIT, min_open=True),
-    help="Seconds for each optimized plan [instance.toml, else 60].",
-)
+@work_options("plans made and evaluated", "each optimized plan and re-plan")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
 def compare(
     instance_dir,

@@ -28,7 +28,7 @@ from jitopt.files import OutputFolder, marker
 from jitopt.instance import Instance
 from jitopt.metrics import METRICS
 from jitopt.names import slug
-from jitopt.parallel import Workers
+from jitopt.parallel import Workers, check_jobs
 from jitopt.policies import Policy, parse_policy
 from jitopt.schema import COST_COMPONENTS
 from jitopt.simulation import CARRIED_OUT
@@ -288,8 +288,7 @@ def compare(
     with the plans finished so far (``interrupted``)."""
     from jitopt.evaluation import Sampled
 
-    if isinstance(jobs, bool) or not isinstance(jobs, (int, np.integer)) or jobs < 1:
-        raise ValueError(f"jobs must be a whole number >= 1, got {jobs!r}")
+    check_jobs(jobs)
     count = DEFAULT_SCENARIOS if scenarios is None else scenarios
     common = Sampled(inst, count, seed)  # checks count and seed; the scenarios every plan meets
     jobs_list = tasks(inst, mixes, policies, count, common.seed, time_limit)

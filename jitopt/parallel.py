@@ -15,7 +15,16 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from multiprocessing import get_context
 
+import numpy as np
+
 DASK_TIMEOUT = 5  # seconds to reach a Dask scheduler before giving up
+
+
+def check_jobs(jobs) -> int:
+    """``jobs``, checked: ValueError unless a whole number >= 1."""
+    if isinstance(jobs, bool) or not isinstance(jobs, (int, np.integer)) or jobs < 1:
+        raise ValueError(f"jobs must be a whole number >= 1, got {jobs!r}")
+    return int(jobs)
 
 
 class DaskUnreachable(RuntimeError):

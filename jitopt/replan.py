@@ -43,7 +43,7 @@ import pandas as pd
 
 from jitopt.check import check_orders
 from jitopt.instance import Instance
-from jitopt.parallel import Workers
+from jitopt.parallel import Workers, check_jobs
 from jitopt.plan_files import ORDER_COLUMNS, plan_lines
 from jitopt.policies import Policy, parse_policy
 from jitopt.recourse import Lines, recourse
@@ -279,8 +279,7 @@ def simulate_policy(
     policy = parse_policy(policy) if isinstance(policy, str) else policy
     if not policy.rolling:
         raise ValueError(f"policy {policy.name!r} is not rolling: simulate its plan instead")
-    if isinstance(jobs, bool) or not isinstance(jobs, (int, np.integer)) or jobs < 1:
-        raise ValueError(f"jobs must be a whole number >= 1, got {jobs!r}")
+    check_jobs(jobs)
     plan_on = inst if plan_on is None else plan_on
     source = scenario_source(inst, scenarios, seed, replay_dir, outages, forecast, model)
     found: dict = {"orders": {}, "broken": {}}

@@ -27,6 +27,22 @@ def checked(tmp_path):
     return run
 
 
+@pytest.fixture
+def dask_scheduler():
+    """The address of a Dask cluster in this process (threads), on 127.0.0.1."""
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(
+        n_workers=1,
+        threads_per_worker=2,
+        processes=False,
+        protocol="tcp://",
+        host="127.0.0.1",
+        dashboard_address=None,
+    ) as cluster:
+        assert cluster.scheduler_address.startswith("tcp://127.0.0.1:")
+        yield cluster.scheduler_address
+
+
 @pytest.fixture(autouse=True)
 def _families_switched_on(request, monkeypatch):
     """A test marked ``switches_on(...)`` (tests/hand_worked.py) must solve a model that holds

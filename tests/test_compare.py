@@ -99,22 +99,10 @@ def test_jobs_give_the_table_of_one_process(risky):
         assert one.plan_files[key]["orders.csv"] == two.plan_files[key]["orders.csv"]
 
 
-def test_dask_local_cluster_gives_the_table_of_one_process(risky):
-    distributed = pytest.importorskip("distributed")
+def test_dask_local_cluster_gives_the_table_of_one_process(risky, dask_scheduler):
     inst = jitopt.read_instance(risky)
     one = compare(inst, {"both": None}, POLICIES, scenarios=100)
-    with distributed.LocalCluster(
-        n_workers=1,
-        threads_per_worker=1,
-        processes=False,
-        protocol="tcp://",
-        host="127.0.0.1",
-        dashboard_address=None,
-    ) as cluster:
-        assert cluster.scheduler_address.startswith("tcp://127.0.0.1:")
-        on_dask = compare(
-            inst, {"both": None}, POLICIES, scenarios=100, dask=cluster.scheduler_address
-        )
+    on_dask = compare(inst, {"both": None}, POLICIES, scenarios=100, dask=dask_scheduler)
     pd.testing.assert_frame_equal(one.table.drop(columns=SAME), on_dask.table.drop(columns=SAME))
 
 

@@ -99,11 +99,8 @@ def test_forecast_example_builds_as_its_readme_says(tmp_path):
     assert dates == sorted(forecast["ds"].unique())
 
 
-def test_readme_comparison_table_is_what_the_command_gives(tmp_path):
-    """The table of "Just in time, just in case, or optimised?": rerun its `jitopt compare`
-    command and compare every number of every row with comparison.csv."""
-    text = readme()
-    section = text[text.index("## Just in time, just in case") : text.index("## Options")]
+def _compared(section: str, tmp_path: Path) -> pd.DataFrame:
+    """comparison.csv of the one `jitopt compare` command of a README section, run again."""
     commands = re.findall(r"^(jitopt compare [^\n]+)$", section, re.MULTILINE)
     assert len(commands) == 1
     args = shlex.split(commands[0])[1:]
@@ -111,7 +108,15 @@ def test_readme_comparison_table_is_what_the_command_gives(tmp_path):
     args[args.index("-o") + 1] = str(tmp_path / "compare")
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 0, result.output
-    table = pd.read_csv(tmp_path / "compare" / "comparison.csv")
+    return pd.read_csv(tmp_path / "compare" / "comparison.csv")
+
+
+def test_readme_comparison_table_is_what_the_command_gives(tmp_path):
+    """The table of "Just in time, just in case, or optimised?": rerun its `jitopt compare`
+    command and compare every number of every row with comparison.csv."""
+    text = readme()
+    section = text[text.index("## Just in time, just in case") : text.index("## Options")]
+    table = _compared(section, tmp_path)
     rows = [r for r in section.splitlines() if r.startswith("| ") and "`" in r]
     assert len(rows) == len(table) == 16
 
@@ -142,14 +147,7 @@ def test_readme_rolling_table_is_what_the_command_gives(tmp_path):
     text = readme()
     start = text.index("### Static or rolling")
     section = text[start : text.index("## Python API", start)]
-    commands = re.findall(r"^(jitopt compare [^\n]+)$", section, re.MULTILINE)
-    assert len(commands) == 1
-    args = shlex.split(commands[0])[1:]
-    args[1] = str(ROOT / args[1])
-    args[args.index("-o") + 1] = str(tmp_path / "rolling")
-    result = CliRunner().invoke(main, args)
-    assert result.exit_code == 0, result.output
-    table = pd.read_csv(tmp_path / "rolling" / "comparison.csv")
+    table = _compared(section, tmp_path)
     rows = [r for r in section.splitlines() if r.startswith("| `")]
     assert len(rows) == len(table) == 6
     for line, row in zip(rows, table.itertuples(index=False)):

@@ -179,21 +179,10 @@ def test_local_processes_give_the_table_of_one_process():
     pd.testing.assert_frame_equal(one.orders, two.orders)
 
 
-def test_a_dask_cluster_gives_the_table_of_one_process():
-    distributed = pytest.importorskip("distributed")
+def test_a_dask_cluster_gives_the_table_of_one_process(dask_scheduler):
     inst = jitopt.read_instance(DEMO)
     one = simulate_policy(inst, "rolling:jit,every=3", scenarios=15)
-    with distributed.LocalCluster(
-        n_workers=1,
-        threads_per_worker=2,
-        processes=False,
-        protocol="tcp://",
-        host="127.0.0.1",
-        dashboard_address=None,
-    ) as cluster:
-        on_dask = simulate_policy(
-            inst, "rolling:jit,every=3", scenarios=15, dask=cluster.scheduler_address
-        )
+    on_dask = simulate_policy(inst, "rolling:jit,every=3", scenarios=15, dask=dask_scheduler)
     pd.testing.assert_frame_equal(one.table, on_dask.table)
     assert on_dask.summary["replans"]["made"] == one.summary["replans"]["made"]
 
