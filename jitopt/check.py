@@ -187,8 +187,15 @@ def _check(instance: Any, frames: dict, report: CheckReport, tol: float, cost_rt
     names = list(scenarios["scenario"])
     outages = _every_scenario(outages, names)
     problems += _check_outages(outages, names, instance)
-    per_scenario = _orders_per_scenario(orders, names, _unavailable(outages, instance))
-    cube = _build_cube(inventory, per_scenario, names, instance, problems)
+    held = _unavailable(outages, instance, "transit")
+    held_cells = set(zip(held["scenario"], held["supplier"], held["period"], strict=True))
+    per_scenario = _orders_per_scenario(
+        orders, names, _unavailable(outages, instance), held_cells, instance.periods
+    )
+    pipeline = _frame(instance.pipeline, ["supplier", "item", "arrival_period", "quantity"])
+    pipeline = pd.DataFrame({"scenario": names}).merge(pipeline, how="cross")
+    pipeline["arrives"] = _arrives(pipeline, held_cells, instance.periods)
+    cube = _build_cube(inventory, per_scenario, pipeline, names, instance, problems)
     problems += _check_inventory(cube, instance, tol)
     costs = _scenario_costs(cube, orders, per_scenario, instance)
     costs.insert(0, "probability", scenarios.set_index("scenario")["probability"])
@@ -313,6 +320,9 @@ def _outages(df: pd.DataFrame | None, instance: Any, bad: list[str]) -> pd.DataF
         return None
     df = _numeric(df.reset_index(drop=True), "outages.csv", ["start", "end"], bad)
     df = _integral(df, "outages.csv", ["start", "end"], bad)
+    if "kind" not in df.columns:
+        df = df.assign(kind="orders")  # the kind of outage of a plan written before kinds
+    df["kind"] = df["kind"].fillna("orders").astype(str)
     return df.astype({"scenario": str, "target": str})
 
 
@@ -538,11 +548,15 @@ def _check_outages(outages: pd.DataFrame, names: list[str], instance: Any) -> li
             problems.append(f"{where}: target is neither a supplier nor a region")
         if row["start"] > row["end"]:
             problems.append(f"{where}: start {row['start']} is after end {row['end']}")
+        if row["kind"] not in ("orders", "transit"):
+            problems.append(f"{where}: kind {row['kind']!r} is neither orders nor transit")
     return problems
 
 
-def _unavailable(outages: pd.DataFrame, instance: Any) -> pd.DataFrame:
-    """(scenario, supplier, period) rows in which the supplier cannot ship."""
+def _unavailable(outages: pd.DataFrame, instance: Any, kind: str = "orders") -> pd.DataFrame:
+    """(scenario, supplier, period) rows in which the supplier cannot ship (``kind`` "orders"),
+    or in which nothing of it can arrive ("transit")."""
+    outages = outages[outages["kind"] == kind]
     suppliers = instance.suppliers
     targets = pd.concat(
         [
@@ -561,13 +575,30 @@ def _unavailable(outages: pd.DataFrame, instance: Any) -> pd.DataFrame:
 
 
 def _orders_per_scenario(
-    orders: pd.DataFrame, names: list[str], down: pd.DataFrame
+    orders: pd.DataFrame, names: list[str], down: pd.DataFrame, held: set, T: int
 ) -> pd.DataFrame:
-    """Each order line in each scenario; `delivered` = supplier available in the order period."""
+    """Each order line in each scenario; `delivered` = supplier available in the order period;
+    `arrives` = the period it arrives in (`_arrives`)."""
     per = pd.DataFrame({"scenario": names}).merge(orders, how="cross")
     per = per.merge(down, on=["scenario", "supplier", "period"], how="left", indicator=True)
     per["delivered"] = per.pop("_merge") == "left_only"
+    per["arrives"] = _arrives(per, held, T)
     return per
+
+
+def _arrives(rows: pd.DataFrame, held: set, T: int) -> list[int]:
+    """The period each row's goods (scenario, supplier, arrival_period) arrive in: the first
+    period from the one due in which no transit outage holds the supplier's goods (T + 1: after
+    the horizon)."""
+    if not held:
+        return rows["arrival_period"].astype(int).tolist()
+    out = []
+    for w, s, a in zip(rows["scenario"], rows["supplier"], rows["arrival_period"], strict=True):
+        a = int(a)
+        while a <= T and (w, s, a) in held:
+            a += 1
+        out.append(a)
+    return out
 
 
 # --- inventory ---------------------------------------------------------------------------------
@@ -576,6 +607,7 @@ def _orders_per_scenario(
 def _build_cube(
     inventory: pd.DataFrame,
     per_scenario: pd.DataFrame,
+    pipeline: pd.DataFrame,
     names: list[str],
     instance: Any,
     problems: list[str],
@@ -586,7 +618,6 @@ def _build_cube(
     lines = np.arange(len(inventory)) + 2
     inv = inventory.assign(line=lines).drop_duplicates(_KEYS).set_index(_KEYS).reindex(grid)
     shape = (len(names), len(items), instance.periods)
-    pipeline = _frame(instance.pipeline, ["item", "arrival_period", "quantity"])
 
     def cube(values: pd.Series | np.ndarray) -> np.ndarray:
         return np.asarray(values, dtype=float).reshape(shape)
@@ -607,7 +638,7 @@ def _build_cube(
 
 def _sources(per_scenario: pd.DataFrame) -> dict:
     delivered = per_scenario[per_scenario["delivered"]]
-    keys = ["scenario", "item", "arrival_period"]
+    keys = ["scenario", "item", "arrives"]
     return {k: list(v) for k, v in delivered.groupby(keys)["line"]}
 
 
@@ -634,13 +665,14 @@ def _where(key: tuple) -> str:
 def _arrivals(
     per_scenario: pd.DataFrame, pipeline: pd.DataFrame, grid: pd.MultiIndex
 ) -> np.ndarray:
-    """Units arriving per grid cell: delivered orders of that scenario plus the pipeline."""
+    """Units arriving per grid cell: delivered orders of that scenario plus its pipeline, in the
+    period they arrive (rows held past the horizon fall outside the grid)."""
     delivered = per_scenario[per_scenario["delivered"]]
-    ordered = delivered.groupby(["scenario", "item", "arrival_period"])["quantity"].sum()
-    ordered = ordered.rename_axis(_KEYS).reindex(grid, fill_value=0.0)
-    piped = pipeline.groupby(["item", "arrival_period"])["quantity"].sum().astype(float)
-    item_period = pd.MultiIndex.from_arrays([grid.get_level_values(1), grid.get_level_values(2)])
-    return ordered.to_numpy(float) + piped.reindex(item_period).fillna(0.0).to_numpy()
+    keys = ["scenario", "item", "arrives"]
+    ordered = delivered.groupby(keys)["quantity"].sum().astype(float)
+    piped = pipeline.groupby(keys)["quantity"].sum().astype(float)
+    both = ordered.add(piped, fill_value=0.0).rename_axis(_KEYS)
+    return both.reindex(grid, fill_value=0.0).to_numpy(float)
 
 
 def _demand(demand: pd.DataFrame, grid: pd.MultiIndex, problems: list[str]) -> np.ndarray:

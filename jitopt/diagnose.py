@@ -10,17 +10,17 @@ from __future__ import annotations
 import numpy as np
 
 from jitopt.instance import Instance, ranges
-from jitopt.scenarios import ScenarioSet
+from jitopt.scenarios import ScenarioSet, pipeline_arrivals
 
 
 def least_stock(inst: Instance, sc: ScenarioSet) -> np.ndarray:
     """The least on-hand stock any plan can have, per (scenario, item, period): nothing ordered,
     nothing bought on the spot, as much demand served as possible."""
-    pipe = inst.pipeline_arrivals()
+    pipe = pipeline_arrivals(inst, sc.arrival, len(sc))  # held in transit where it is
     stock = np.empty_like(sc.demand)
     level = np.broadcast_to(inst.items["initial_inventory"].to_numpy(float), sc.demand.shape[:2])
     for t in range(inst.periods):
-        level = np.maximum(level + pipe[:, t] - sc.demand[:, :, t], 0.0)
+        level = np.maximum(level + pipe[:, :, t] - sc.demand[:, :, t], 0.0)
         stock[:, :, t] = level
     return stock
 

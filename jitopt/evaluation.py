@@ -13,13 +13,20 @@ import pandas as pd
 from jitopt.errors import InstanceError, Problem
 from jitopt.instance import Instance, Reader, read_tables
 from jitopt.scenarios import (
+    ORDERS,
+    OUTAGE_COLUMNS,
+    TRANSIT,
+    arrival_periods,
     availability,
     certain_outages,
     check_count,
     check_seed,
     demand_array,
+    disruption_targets,
+    held_until,
+    transit_held,
 )
-from jitopt.schema import EVERY_SCENARIO, MAX_SEED, TABLES
+from jitopt.schema import EVERY_SCENARIO, MAX_SEED, OUTAGE_KINDS, TABLES
 
 REPLAY_TABLES = ("scenarios", "outages", "demand")
 SERIES_COLUMN = "demand_series"  # scenarios.csv of a simulation: the instance's series used
@@ -37,6 +44,7 @@ class Chunk:
     demand: np.ndarray
     outages: pd.DataFrame
     series: list[str] | None = None
+    arrival: np.ndarray | None = None  # as `jitopt.scenarios.ScenarioSet.arrival`
 
     def scenarios_frame(self) -> pd.DataFrame:
         frame = pd.DataFrame({"scenario": self.names, "probability": self.probability})
@@ -81,16 +89,18 @@ class Sampled(Source):
         disruptions, demands = (
             np.random.default_rng(s) for s in np.random.SeedSequence(self.seed).spawn(2)
         )
-        names, prob, length, covers = self.targets
+        targets = self.targets
+        transit = np.array([k == TRANSIT for k in targets.kind], dtype=bool)
         T = self.inst.periods
         for lo in range(0, self.count, size):
             n = min(size, self.count - lo)
             chunk_names = [f"s{k + 1}" for k in range(lo, lo + n)]
-            down = sample_disruptions(disruptions, n, T, prob, length)
-            if len(names):
-                blocked = np.einsum("wkt,ks->wst", down.astype(np.int32), covers) > 0
-            else:
-                blocked = np.zeros((n, len(self.inst.suppliers), T), dtype=bool)
+            down = sample_disruptions(disruptions, n, T, targets.prob, targets.length)
+            blocked, held = (
+                np.einsum("wkt,ks->wst", down[:, mask].astype(np.int32), targets.covers[mask])
+                > 0
+                for mask in (~transit, transit)
+            )
             series = None
             if self.forecast is not None:
                 demand = self.forecast.draw(demands, n)
@@ -101,15 +111,16 @@ class Sampled(Source):
             else:
                 demand = np.broadcast_to(self.series[0], (n, *self.series.shape[1:]))
             certain = certain_outages(self.inst, chunk_names)
+            outages = outage_rows(down, chunk_names, targets.names, targets.kind)
+            held |= transit_held(self.inst, chunk_names, certain)
             yield Chunk(
                 names=chunk_names,
                 probability=np.full(n, 1.0 / self.count),
                 available=~blocked & availability(self.inst, chunk_names, certain),
                 demand=demand,
-                outages=pd.concat(
-                    [certain, outage_rows(down, chunk_names, names)], ignore_index=True
-                ),
+                outages=pd.concat([certain, outages], ignore_index=True),
                 series=series,
+                arrival=held_until(held) if held.any() else None,
             )
 
 
@@ -179,29 +190,6 @@ def read_forecast_file(path, model: str | None = None):
     return parse_forecast(path, model)
 
 
-def disruption_targets(inst: Instance):
-    """Regions (regions.csv) then suppliers with a disruption_prob > 0: names, probabilities,
-    lengths, and covers[k, s] (target k stops supplier s)."""
-    sup = inst.suppliers
-    names, prob, length, covers = [], [], [], []
-    for r, p, n in zip(
-        inst.regions.index, inst.regions["disruption_prob"], inst.regions["disruption_length"]
-    ):
-        if p > 0:
-            names.append(str(r))
-            prob.append(float(p))
-            length.append(int(n))
-            covers.append((sup["region"] == r).to_numpy())
-    for s, p, n in zip(sup.index, sup["disruption_prob"], sup["disruption_length"]):
-        if p > 0:
-            names.append(str(s))
-            prob.append(float(p))
-            length.append(int(n))
-            covers.append(sup.index == s)
-    covers_array = np.array(covers, dtype=np.int32).reshape(len(names), len(sup))
-    return names, np.array(prob), np.array(length, dtype=int), covers_array
-
-
 def sample_disruptions(rng, n: int, T: int, prob: np.ndarray, length: np.ndarray) -> np.ndarray:
     """down[w, k, t]: target k is disrupted in period t+1 of scenario w. In each period a target
     that is not disrupted starts a disruption with its probability, lasting its length."""
@@ -217,8 +205,10 @@ def sample_disruptions(rng, n: int, T: int, prob: np.ndarray, length: np.ndarray
     return down
 
 
-def outage_rows(down: np.ndarray, scenarios: list[str], targets: list[str]) -> pd.DataFrame:
-    """The runs of ``down`` as rows of outages.csv (scenario, target, start, end)."""
+def outage_rows(
+    down: np.ndarray, scenarios: list[str], targets: list[str], kinds: list[str]
+) -> pd.DataFrame:
+    """The runs of ``down`` as rows of outages.csv (scenario, target, start, end, kind)."""
     before = np.zeros_like(down[:, :, :1])
     starts = down & ~np.concatenate([before, down[:, :, :-1]], axis=2)
     ends = down & ~np.concatenate([down[:, :, 1:], before], axis=2)
@@ -230,6 +220,7 @@ def outage_rows(down: np.ndarray, scenarios: list[str], targets: list[str]) -> p
             "target": np.asarray(targets, dtype=object)[k] if len(targets) else [],
             "start": t0 + 1,
             "end": t1 + 1,
+            "kind": np.asarray(kinds, dtype=object)[k] if len(targets) else [],
         }
     ).astype({"start": int, "end": int})
 
@@ -275,24 +266,32 @@ class Given(Source):
                 demand=c.demand[sl],
                 outages=c.outages[c.outages["scenario"].isin(set(names))],
                 series=None if c.series is None else c.series[sl],
+                arrival=None if c.arrival is None else c.arrival[sl],
             )
 
 
 def stress(inst: Instance, outages: list[str]) -> Given:
-    """One scenario, ``stress``: the outages given as ``TARGET:START-END`` texts (a supplier or a
-    region, periods inclusive), with the expected demand. Bad texts: `InstanceError`, each named."""
+    """One scenario, ``stress``: the outages given as ``TARGET:START-END[:transit]`` texts (a
+    supplier or a region, periods inclusive; ``:transit`` holds goods in transit instead of
+    stopping orders), with the expected demand. Bad texts: `InstanceError`, each named."""
     problems, rows = [], []
     known_suppliers = set(inst.suppliers.index)
     known_regions = set(inst.suppliers["region"]) | set(inst.regions.index)
     T = inst.periods
     for text in outages:
-        target, _, span = str(text).rpartition(":")
+        body, kind = str(text), ORDERS
+        for word in OUTAGE_KINDS:
+            if body.lower().endswith(f":{word}"):
+                body, kind = body[: -len(word) - 1], word
+        target, _, span = body.rpartition(":")
         start, dash, end = span.partition("-")
         where = f"--outage {text!r}"
         try:
             first, last = int(start), int(end if dash else start)
         except ValueError:
-            problems.append(Problem(where, "give TARGET:START-END, e.g. CN:3-10 (periods)"))
+            problems.append(
+                Problem(where, "give TARGET:START-END[:transit], e.g. CN:3-10 (periods)")
+            )
             continue
         if not target:
             problems.append(Problem(where, "names no supplier or region (TARGET:START-END)"))
@@ -302,10 +301,10 @@ def stress(inst: Instance, outages: list[str]) -> Given:
             problems.append(Problem(where, f"periods {first}-{last}: need 1 <= START <= END"))
         elif first > T:
             problems.append(Problem(where, f"starts after the last period {T}"))
-        rows.append(("stress", target, first, min(last, T)))
+        rows.append(("stress", target, first, min(last, T), kind))
     if problems:
         raise InstanceError(problems, "stress scenario")
-    frame = pd.DataFrame(rows, columns=["scenario", "target", "start", "end"])
+    frame = pd.DataFrame(rows, columns=OUTAGE_COLUMNS)
     frame = pd.concat([certain_outages(inst, ["stress"]), frame], ignore_index=True)
     return Given(
         "stress",
@@ -315,6 +314,7 @@ def stress(inst: Instance, outages: list[str]) -> Given:
             available=availability(inst, ["stress"], frame),
             demand=expected_demand(inst)[None],
             outages=frame,
+            arrival=arrival_periods(inst, ["stress"], frame),
         ),
     )
 
@@ -367,8 +367,8 @@ def replay(inst: Instance, folder: str | Path) -> Given:
 
     outages = parsed.get("outages")
     if outages is None:
-        outages = pd.DataFrame({"scenario": [], "target": [], "start": [], "end": []})
-    outages = outages[["scenario", "target", "start", "end"]].astype({"start": int, "end": int})
+        outages = pd.DataFrame({c: [] for c in OUTAGE_COLUMNS})
+    outages = outages[OUTAGE_COLUMNS].astype({"start": int, "end": int})
     scenarios = parsed["scenarios"]
     names = scenarios["scenario"].tolist()
     named = outages[outages["scenario"] != EVERY_SCENARIO]
@@ -390,6 +390,7 @@ def replay(inst: Instance, folder: str | Path) -> Given:
             demand=demand,
             outages=outages.reset_index(drop=True),
             series=series,
+            arrival=arrival_periods(inst, names, outages),
         ),
     )
 

@@ -313,7 +313,7 @@ class Reader:
     @staticmethod
     def fill_value(col: Column):
         if col.kind == "name":
-            return None
+            return col.default
         return np.nan if col.default is None else col.default
 
     def parse_column(self, table: Table, raw: pd.DataFrame, col: Column) -> list:
@@ -322,7 +322,7 @@ class Reader:
             if _is_empty(cell):
                 if col.required:
                     self.add(table, "is empty (a value is required)", raw, pos, col.name)
-                elif col.kind == "name":
+                elif col.kind == "name" and col.default is None:
                     self.add(
                         table,
                         "is empty (a name is required once the column is used)",
@@ -330,12 +330,19 @@ class Reader:
                         pos,
                         col.name,
                     )
-                values.append(None if col.kind == "name" else self.fill_value(col))
+                values.append(self.fill_value(col))
                 continue
             values.append(self.parse_cell(table, raw, pos, col, cell))
         return values  # ints stay Python objects (None where invalid); cast after validation
 
     def parse_cell(self, table, raw, pos, col: Column, cell):
+        if col.kind == "name" and col.choices:
+            word = _name_text(cell).lower()
+            if word not in col.choices:
+                choices = " or ".join(col.choices)
+                self.add(table, f"{_name_text(cell)!r} is not {choices}", raw, pos, col.name)
+                return None
+            return word
         if col.kind == "name":
             name = _name_text(cell)
             why = name_problem(name)

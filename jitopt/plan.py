@@ -14,7 +14,7 @@ import pandas as pd
 from jitopt.files import OutputFolder, jitopt_summary
 from jitopt.instance import Instance
 from jitopt.metrics import cvar, scenario_table, summarize, value_at_risk  # noqa: F401 (API)
-from jitopt.recourse import Lines, recourse
+from jitopt.recourse import Lines, arrived_units, recourse
 from jitopt.scenarios import ScenarioSet
 from jitopt.schema import COST_COMPONENTS
 
@@ -230,7 +230,7 @@ def evaluate_orders(inst: Instance, sc: ScenarioSet, orders: pd.DataFrame, run: 
     orders = with_arrivals(
         inst, price_orders(inst, orders[["supplier", "item", "period", "quantity"]])
     )
-    outcome = recourse(inst, Lines.from_orders(inst, orders), sc.available, sc.demand)
+    outcome = recourse(inst, Lines.from_orders(inst, orders), sc.available, sc.demand, sc.arrival)
     W, n_items, T = sc.demand.shape
     inventory = pd.DataFrame(
         {
@@ -304,38 +304,18 @@ def delivered_mask(inst: Instance, sc: ScenarioSet, orders: pd.DataFrame) -> np.
 def add_arrivals(
     inst: Instance, sc: ScenarioSet, orders: pd.DataFrame, inventory: pd.DataFrame
 ) -> pd.DataFrame:
-    """``arrived``: pipeline plus orders whose supplier could ship in the order period."""
-    mask = delivered_mask(inst, sc, orders)
-    rows = []
-    for w, name in enumerate(sc.names):
-        delivered = orders[mask[w]]
-        if len(delivered):
-            rows.append(
-                delivered.groupby(["item", "arrival_period"])["quantity"]
-                .sum()
-                .rename("q")
-                .reset_index()
-                .assign(scenario=name)
-            )
-    pipe = (
-        inst.pipeline.groupby(["item", "arrival_period"])["quantity"]
-        .sum()
-        .rename("q")
-        .reset_index()
-    )
-    for name in sc.names:
-        rows.append(pipe.assign(scenario=name))
-    arrived = (
-        pd.concat(rows, ignore_index=True)
-        .rename(columns={"arrival_period": "period"})
-        .groupby(["scenario", "item", "period"])["q"]
-        .sum()
-        if rows
-        else pd.Series(dtype=float)
-    )
-    key = pd.MultiIndex.from_frame(inventory[["scenario", "item", "period"]])
+    """``arrived``: pipeline plus orders whose supplier could ship in the order period, in the
+    period they arrive (held by transit outages, `ScenarioSet.arrival`). ``orders`` priced."""
+    W, n_items, T = sc.demand.shape
+    lines = Lines.from_orders(inst, orders)
+    delivered = sc.available[:, lines.supplier, lines.period]
+    cube = arrived_units(inst, lines, delivered, sc.arrival, T)
+    items = {i: k for k, i in enumerate(inst.items.index)}
+    w = inventory["scenario"].map({n: k for k, n in enumerate(sc.names)}).to_numpy(int)
+    i = inventory["item"].map(items).to_numpy(int)
+    t = inventory["period"].to_numpy(int) - 1
     inventory = inventory.copy()
-    inventory["arrived"] = arrived.reindex(key).fillna(0.0).to_numpy() if len(arrived) else 0.0
+    inventory["arrived"] = cube[w, i, t] + 0.0
     return inventory
 
 

@@ -9,7 +9,8 @@ multiple rounding up, max order, the supplier's capacity in the order period, ma
 suppliers); the rest goes to the next offer. Offers whose lead time is too long for the period are
 skipped, so the periods before the cheapest offer's lead time are bought from a faster one; so
 are offers whose supplier (or its region) is down in the order period for certain (an outage of
-scenario ``*``, such as one under way when re-planning).
+scenario ``*``, such as one under way when re-planning), or whose goods a transit outage known
+for certain holds in the period they are due.
 
 A need that no offer can take (none can deliver by then, or every line that could is full) is
 not ordered: the projected stock runs short, or the safety stock is built later. Each period in
@@ -33,7 +34,7 @@ import numpy as np
 import pandas as pd
 
 from jitopt.instance import Instance
-from jitopt.scenarios import availability, make_scenarios
+from jitopt.scenarios import availability, make_scenarios, transit_held
 from jitopt.schema import EVERY_SCENARIO
 
 if TYPE_CHECKING:
@@ -303,6 +304,7 @@ def policy_orders(inst: Instance, policy: Policy | str) -> PolicyOrders:
     offers = _offers(inst)
     known = inst.outages[inst.outages["scenario"] == EVERY_SCENARIO]
     up = availability(inst, [EVERY_SCENARIO], known)[0]  # (supplier, period): not down for sure
+    held = transit_held(inst, [EVERY_SCENARIO], known)[0]  # (supplier, period): held for sure
     sup_pos = {s: k for k, s in enumerate(inst.suppliers.index)}
     book, notes = _Book(inst), []
     second = _second_sources(offers, notes) if policy.kind == "dual" else {}
@@ -311,7 +313,13 @@ def policy_orders(inst: Instance, policy: Policy | str) -> PolicyOrders:
     targets = [np.zeros(len(safety))] + ([safety] if policy.cover else [])
     for t in range(1, inst.periods + 1):
         ready = {
-            item: [o for o in choices if o.lead < t and up[sup_pos[o.supplier], t - o.lead - 1]]
+            item: [
+                o
+                for o in choices
+                if o.lead < t
+                and up[sup_pos[o.supplier], t - o.lead - 1]
+                and not held[sup_pos[o.supplier], t - 1]
+            ]
             for item, choices in offers.items()
         }
         lines: dict[str, dict[_Offer, float]] = {item: {} for item in offers}
@@ -389,7 +397,10 @@ def _short_note(item: str, why: str, offers: list[_Offer], rows: list[tuple[int,
         fastest = min(o.lead for o in offers)
         reason = f"nothing ordered can arrive before period {fastest + 1} (lead time {fastest})"
     elif why == "down":
-        reason = "every offer that can deliver in time is from a supplier down for certain"
+        reason = (
+            "every offer that can deliver in time is from a supplier down, or whose goods are "
+            "held, for certain"
+        )
     else:
         reason = (
             "every offer that can deliver in time is full (capacity, max_order, max_share or "

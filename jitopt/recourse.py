@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from jitopt.instance import Instance
+from jitopt.scenarios import pipeline_arrivals
 
 # A level is bought on the spot market only when that saves more than this (relative to e): ties
 # cost the same either way, and buying nothing is the plan a buyer reads more easily.
@@ -92,15 +93,23 @@ class Outcome:
     overflow: np.ndarray
 
 
-def recourse(inst: Instance, lines: Lines, available: np.ndarray, demand: np.ndarray) -> Outcome:
+def recourse(
+    inst: Instance,
+    lines: Lines,
+    available: np.ndarray,
+    demand: np.ndarray,
+    arrival: np.ndarray | None = None,
+) -> Outcome:
     """The optimal second stage of each scenario for the fixed plan ``lines``.
 
-    ``available[w, s, t]``: supplier s can ship in period t of scenario w; ``demand[w, i, t]``.
-    A line is delivered (and paid) when its supplier can ship in its order period."""
+    ``available[w, s, t]``: supplier s can ship in period t of scenario w; ``demand[w, i, t]``;
+    ``arrival[w, s, t]``: where goods due in t arrive (transit outages, `ScenarioSet.arrival`;
+    None: when due). A line is delivered (and paid) when its supplier can ship in its order
+    period."""
     W, _, T = demand.shape
     delivered = available[:, lines.supplier, lines.period]  # (W, lines)
     purchase = delivered @ (lines.quantity * lines.unit_cost)
-    arrived = _arrivals(delivered, lines, len(inst.items), T) + inst.pipeline_arrivals()[None]
+    arrived = arrived_units(inst, lines, delivered, arrival, T)
 
     items = inst.items
     h = items["holding_cost"].to_numpy(float)
@@ -128,10 +137,30 @@ def recourse(inst: Instance, lines: Lines, available: np.ndarray, demand: np.nda
     return Outcome(on_hand, short, spot, arrived, demand, purchase, overflow)
 
 
-def _arrivals(delivered: np.ndarray, lines: Lines, n_items: int, T: int) -> np.ndarray:
-    """Units of delivered lines arriving per (scenario, item, period): the lines sorted by their
-    (item, arrival) cell and summed per cell."""
+def arrived_units(
+    inst: Instance, lines: Lines, delivered: np.ndarray, arrival: np.ndarray | None, T: int
+) -> np.ndarray:
+    """Units arriving per (scenario, item, period): the ``delivered`` lines (scenario, line) and
+    the pipeline, where they arrive (``arrival``: transit outages)."""
     W = delivered.shape[0]
+    return _arrivals(delivered, lines, len(inst.items), T, arrival) + pipeline_arrivals(
+        inst, arrival, W
+    )
+
+
+def _arrivals(
+    delivered: np.ndarray, lines: Lines, n_items: int, T: int, arrival: np.ndarray | None
+) -> np.ndarray:
+    """Units of delivered lines arriving per (scenario, item, period): the lines sorted by their
+    (item, arrival) cell and summed per cell; with transit outages, each scenario's own cells."""
+    W = delivered.shape[0]
+    if arrival is not None and len(lines.quantity):
+        when = arrival[:, lines.supplier, lines.arrival]  # (W, lines): held arrivals
+        units = np.where(when < T, delivered * lines.quantity[None], 0.0)
+        out = np.zeros((W, n_items * T))
+        cell = lines.item[None] * T + np.minimum(when, T - 1)
+        np.add.at(out, (np.repeat(np.arange(W), len(lines.quantity)), cell.ravel()), units.ravel())
+        return out.reshape(W, n_items, T)
     arrived = np.zeros((n_items * T, W))
     if len(lines.quantity):
         cell = lines.item * T + lines.arrival

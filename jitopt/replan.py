@@ -9,7 +9,8 @@ periods from what is known then, carry out the orders placed before the next re-
 - the demand of periods 1..k-1 and the lines carried out so far: `jitopt.rolling.roll` works out
   stock, backlog and open orders from them, exactly as `jitopt roll` does;
 - the outages seen in periods 1..k-1. One seen to end is history (it stopped the orders placed
-  during it). One still under way in period k-1 is believed to last its target's
+  during it, or held the goods due during it). One still under way in period k-1 is believed to
+  last its target's
   ``disruption_length`` from its start (at least to k-1) and is known for certain in the re-plan.
   In sampled scenarios that is the truth; in a stress or replayed scenario the true end may
   differ, and the planner learns it as it happens;
@@ -63,7 +64,7 @@ class _Job:
     every: int
     carried: tuple  # lines carried out so far: (supplier, item, period, quantity)
     demand: np.ndarray  # (items, k-1): the demand of periods 1..k-1
-    seen: tuple  # outages known: (target, start, believed end)
+    seen: tuple  # outages known: (target, start, believed end, kind)
     time_limit: float | None
     scenarios: int | None
 
@@ -94,7 +95,7 @@ def _replan(job: _Job) -> _Replanned:
                 "demand": job.demand.ravel(),
             }
         )
-        outages = pd.DataFrame(list(job.seen), columns=["target", "start", "end"])
+        outages = pd.DataFrame(list(job.seen), columns=["target", "start", "end", "kind"])
         orders = pd.DataFrame(list(job.carried), columns=list(ORDER_COLUMNS))
         actuals = Actuals(demand=demand, outages=outages if len(outages) else None)
         tables = roll(inst, orders, k, actuals, whole_plan=False)
@@ -194,11 +195,12 @@ class Replanner:
             self.progress(self.done, self.total)
 
 
-def _runs(outages: pd.DataFrame) -> dict[str, list[tuple[str, int, int]]]:
-    """Each scenario's outages: (target, start, end)."""
+def _runs(outages: pd.DataFrame) -> dict[str, list[tuple[str, int, int, str]]]:
+    """Each scenario's outages: (target, start, end, kind)."""
     runs: dict[str, list] = {}
     for r in outages.itertuples(index=False):
-        runs.setdefault(r.scenario, []).append((r.target, int(r.start), int(r.end)))
+        kind = getattr(r, "kind", "orders")
+        runs.setdefault(r.scenario, []).append((r.target, int(r.start), int(r.end), kind))
     return runs
 
 
@@ -216,13 +218,12 @@ def _seen(runs, k: int, length: dict[str, int]) -> tuple:
     ending where they were seen to end, or, still under way in period k-1, where the target's
     length says (at least k-1). Outages of targets the instance does not know are left out."""
     seen = []
-    for target, start, end in runs:
+    for target, start, end, *kind in runs:
         if start > k - 1 or target not in length:
             continue
-        if end < k - 1:
-            seen.append((target, start, end))
-        else:
-            seen.append((target, start, max(start + length[target] - 1, k - 1)))
+        if end >= k - 1:  # under way when last seen: believed to last its usual length
+            end = max(start + length[target] - 1, k - 1)
+        seen.append((target, start, end, *(kind or ["orders"])))
     return tuple(sorted(seen))
 
 
@@ -240,7 +241,8 @@ def _judge(inst: Instance, plan_inst: Instance, chunk, carried: list[list[tuple]
         priced = plan_lines(inst, frame, whole_plan=False)
         broken = check_orders(plan_inst, frame)
         plan = Lines.from_orders(inst, priced)
-        outcome = recourse(inst, plan, chunk.available[idx], chunk.demand[idx])
+        held = None if chunk.arrival is None else chunk.arrival[idx]
+        outcome = recourse(inst, plan, chunk.available[idx], chunk.demand[idx], held)
         names = [chunk.names[w] for w in idx]
         table = outcome_table(inst, names, chunk.probability[idx], plan, outcome)
         table.index = idx

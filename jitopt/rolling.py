@@ -23,7 +23,9 @@ that was followed and what actually happened up to then.
   suppliers of the periods that are over.
 
 An actual outage still running at K is known for certain: it goes to outages.csv with scenario
-``*`` (every scenario, sampled ones too), ending where the actuals say it ends.
+``*`` (every scenario, sampled ones too), ending where the actuals say it ends. An actual transit
+outage holds the goods due during it, the pipeline's too, until the period after it: they are
+received then, or become pipeline arriving then.
 """
 
 from __future__ import annotations
@@ -67,7 +69,7 @@ ACTUAL_TABLES = {
         Table(
             "outages.csv",
             False,
-            tuple(_OUTAGES.column(c) for c in ("target", "start", "end")),
+            tuple(_OUTAGES.column(c) for c in ("target", "start", "end", "kind")),
             meaning="outages that actually happened",
         ),
     ]
@@ -166,7 +168,9 @@ def roll(
     stopped = _stopped(inst, actuals, placed)
     kept = placed[~stopped]
 
-    received = _received(inst, actuals, kept, K)  # (item, period) -> units, periods < K
+    kept = kept.assign(arrives=_arrives(inst, actuals, kept))
+    due = inst.pipeline.assign(arrives=_arrives(inst, actuals, inst.pipeline))
+    received = _received(actuals, kept, due, K)  # (item, period) -> units, periods < K
     demand = _demand(inst, actuals, K)  # (item, period) -> units, periods < K
     on_hand, backlog = _stock(inst, items, received, demand, K)
 
@@ -175,13 +179,10 @@ def roll(
     suppliers = tables["suppliers"]
     paid = suppliers["supplier"].isin(set(placed["supplier"]))
     suppliers["contract_cost"] = suppliers["contract_cost"].where(~paid, 0.0)
-    pipeline = pd.concat(
-        [
-            kept[kept["arrival_period"] >= K][["supplier", "item", "arrival_period", "quantity"]],
-            inst.pipeline[inst.pipeline["arrival_period"] >= K][list(tables["pipeline"].columns)],
-        ],
-        ignore_index=True,
-    )
+    columns = ["supplier", "item", "arrives", "quantity"]
+    pipeline = pd.concat([kept[columns], due[columns]], ignore_index=True)
+    pipeline = pipeline[(pipeline["arrives"] >= K) & (pipeline["arrives"] <= T)]
+    pipeline = pipeline.rename(columns={"arrives": "arrival_period"})
     pipeline["arrival_period"] = pipeline["arrival_period"] - (K - 1)
     tables["pipeline"] = pipeline.groupby(
         ["supplier", "item", "arrival_period"], as_index=False, sort=True
@@ -238,13 +239,18 @@ def _actual_problems(inst: Instance, actuals: Actuals, K: int) -> list[Problem]:
     return problems
 
 
-def _down(inst: Instance, outages: pd.DataFrame | None) -> set[tuple[str, int]]:
-    """(supplier, period) pairs in which an actual outage stopped the supplier."""
+def _down(
+    inst: Instance, outages: pd.DataFrame | None, kind: str = "orders"
+) -> set[tuple[str, int]]:
+    """(supplier, period) pairs in which an actual outage stopped the supplier (``kind``
+    "orders"), or held its goods in transit ("transit")."""
     if outages is None:
         return set()
     region = inst.suppliers["region"]
     down = set()
     for row in outages.itertuples(index=False):
+        if getattr(row, "kind", "orders") != kind:
+            continue
         if row.target in region.index:
             hit = [row.target]
         else:
@@ -260,19 +266,29 @@ def _stopped(inst: Instance, actuals: Actuals, placed: pd.DataFrame) -> np.ndarr
     )
 
 
-def _received(inst: Instance, actuals: Actuals, kept: pd.DataFrame, K: int) -> dict:
+def _arrives(inst: Instance, actuals: Actuals, rows: pd.DataFrame) -> list[int]:
+    """When the goods of ``rows`` (supplier, arrival_period) arrive: when due, or the period
+    after the actual transit outages that hold them (T + 1: after the horizon)."""
+    held = _down(inst, actuals.outages, "transit")
+    out = []
+    for s, a in zip(rows["supplier"], rows["arrival_period"]):
+        a = int(a)
+        while a <= inst.periods and (s, a) in held:
+            a += 1
+        out.append(a)
+    return out
+
+
+def _received(actuals: Actuals, kept: pd.DataFrame, due: pd.DataFrame, K: int) -> dict:
+    """Units received per (item, period) before K: the receipts, else the plan's lines kept
+    and the pipeline, where they arrive."""
     if actuals.receipts is not None:
         got = actuals.receipts
         return got.groupby(["item", "period"])["quantity"].sum().to_dict()
-    arrived = kept[kept["arrival_period"] < K]
-    pipe = inst.pipeline[inst.pipeline["arrival_period"] < K]
-    both = pd.concat(
-        [
-            arrived[["item", "arrival_period", "quantity"]],
-            pipe[["item", "arrival_period", "quantity"]],
-        ]
-    )
-    return both.groupby(["item", "arrival_period"])["quantity"].sum().to_dict()
+    columns = ["item", "arrives", "quantity"]
+    both = pd.concat([kept[columns], due[columns]])
+    both = both[both["arrives"] < K]
+    return both.groupby(["item", "arrives"])["quantity"].sum().to_dict()
 
 
 def _expected_demand(inst: Instance) -> pd.DataFrame:
@@ -360,6 +376,7 @@ def _known_outages(outages: pd.DataFrame, actual: pd.DataFrame, K: int) -> pd.Da
             "target": running["target"].to_numpy(),
             "start": 1,
             "end": running["end"].to_numpy() - (K - 1),
+            "kind": running["kind"].to_numpy() if "kind" in running else "orders",
         }
     )
     return pd.concat([outages, rows[list(outages.columns)]], ignore_index=True)

@@ -8,7 +8,10 @@ import numpy as np
 import pandas as pd
 
 from jitopt.instance import Instance
-from jitopt.schema import EVERY_SCENARIO, MAX_SEED
+from jitopt.schema import EVERY_SCENARIO, MAX_SEED, OUTAGE_KINDS
+
+ORDERS, TRANSIT = OUTAGE_KINDS
+OUTAGE_COLUMNS = ["scenario", "target", "start", "end", "kind"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -17,7 +20,9 @@ class ScenarioSet:
 
     available[w, s, t] is True when supplier s (in ``instance.suppliers`` order) can ship in period
     t+1 of scenario w; demand[w, i, t] is the demand of item i (``instance.items`` order) in period
-    t+1. ``outages`` holds the same availability in the explicit format of ``outages.csv``.
+    t+1. arrival[w, s, t] is the 0-based period in which goods of supplier s due in period t+1 of
+    scenario w arrive (T: after the horizon), or None when no outage holds goods in transit (each
+    arrives when due). ``outages`` holds the same in the explicit format of ``outages.csv``.
     """
 
     names: list[str]
@@ -27,6 +32,7 @@ class ScenarioSet:
     outages: pd.DataFrame
     kind: str  # "deterministic", "explicit", "demand" or "sampled"
     notes: tuple[str, ...] = ()  # options given that this kind of scenario set does not use
+    arrival: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.names)
@@ -78,6 +84,7 @@ class ScenarioSet:
             probability=np.array(weight) / sum(weight),
             available=self.available[picked],
             demand=self.demand[picked],
+            arrival=None if self.arrival is None else self.arrival[picked],
             outages=self.outages[self.outages["scenario"].isin(names)].reset_index(drop=True),
             kind="representative",
         )
@@ -148,7 +155,7 @@ def make_scenarios(
         names = inst.scenarios["scenario"].tolist()
         prob = inst.scenarios["probability"].to_numpy(float)
         outages = inst.outages[inst.outages["scenario"] != EVERY_SCENARIO]
-        outages = outages[["scenario", "target", "start", "end"]]
+        outages = outages[OUTAGE_COLUMNS]
     elif kind == "demand":
         names = sorted(inst.demand["scenario"].unique())
         prob = np.full(len(names), 1.0 / len(names))
@@ -170,6 +177,7 @@ def make_scenarios(
         outages=outages.reset_index(drop=True),
         kind=kind,
         notes=tuple(notes),
+        arrival=arrival_periods(inst, names, outages),
     )
 
 
@@ -199,26 +207,84 @@ def certain_outages(
     if every.empty:
         return _no_outages()
     rows = [
-        (name, r.target, int(r.start), int(r.end))
+        (name, r.target, int(r.start), int(r.end), getattr(r, "kind", ORDERS))
         for name in names
         for r in every.itertuples(index=False)
     ]
-    frame = pd.DataFrame(rows, columns=["scenario", "target", "start", "end"])
+    frame = pd.DataFrame(rows, columns=OUTAGE_COLUMNS)
     return frame.astype({"start": int, "end": int})
 
 
 def _no_outages() -> pd.DataFrame:
-    return pd.DataFrame({"scenario": [], "target": [], "start": [], "end": []}).astype(
-        {"start": int, "end": int}
+    return pd.DataFrame({c: [] for c in OUTAGE_COLUMNS}).astype(
+        {"start": int, "end": int, "kind": object}
     )
 
 
+def _of_kind(outages: pd.DataFrame, kind: str) -> pd.DataFrame:
+    """The rows of one kind (rows without a kind column stop orders)."""
+    if "kind" not in outages.columns:
+        return outages if kind == ORDERS else outages.iloc[:0]
+    return outages[outages["kind"] == kind]
+
+
 def availability(inst: Instance, names: list[str], outages: pd.DataFrame) -> np.ndarray:
-    """available[w, s, t] from outage rows; a region outage stops every supplier of the region;
-    a row of scenario ``*`` stops it in every scenario."""
+    """available[w, s, t] from the outage rows of kind "orders"; a region outage stops every
+    supplier of the region; a row of scenario ``*`` stops it in every scenario."""
+    return ~_hit(inst, names, _of_kind(outages, ORDERS))
+
+
+def arrival_periods(inst: Instance, names: list[str], outages: pd.DataFrame) -> np.ndarray | None:
+    """arrival[w, s, t] (see `ScenarioSet`) from the outage rows of kind "transit", or None when
+    there are none."""
+    transit = _of_kind(outages, TRANSIT)
+    if transit.empty:
+        return None
+    return held_until(transit_held(inst, names, transit))
+
+
+def transit_held(inst: Instance, names: list[str], outages: pd.DataFrame) -> np.ndarray:
+    """held[w, s, t]: goods of supplier s cannot arrive in period t+1 of scenario w (an outage
+    row of kind "transit" covers it)."""
+    return _hit(inst, names, _of_kind(outages, TRANSIT))
+
+
+def held_until(held: np.ndarray) -> np.ndarray:
+    """arrival[w, s, t]: t where goods are not held in period t, else the first later period in
+    which they are not (T when none is): goods due during a transit outage arrive after it."""
+    T = held.shape[-1]
+    arrival = np.empty(held.shape, dtype=np.int64)
+    after = np.full(held.shape[:-1], T, dtype=np.int64)
+    for t in range(T - 1, -1, -1):
+        after = np.where(held[..., t], after, t)
+        arrival[..., t] = after
+    return arrival
+
+
+def pipeline_arrivals(inst: Instance, arrival: np.ndarray | None, count: int) -> np.ndarray:
+    """pipeline[w, i, t]: units of pipeline.csv arriving in period t+1 of each of ``count``
+    scenarios, held by their transit outages (``arrival``, see `ScenarioSet`); a read-only
+    broadcast of `Instance.pipeline_arrivals` when nothing is held."""
+    due = inst.pipeline_arrivals()
+    if arrival is None or inst.pipeline.empty:
+        return np.broadcast_to(due, (count, *due.shape))
+    T = inst.periods
+    sup_pos = {s: k for k, s in enumerate(inst.suppliers.index)}
+    item_pos = {i: k for k, i in enumerate(inst.items.index)}
+    out = np.zeros((count, *due.shape))
+    for row in inst.pipeline.itertuples(index=False):
+        when = arrival[:, sup_pos[row.supplier], row.arrival_period - 1]
+        w = np.flatnonzero(when < T)  # after the horizon: never in stock
+        np.add.at(out, (w, item_pos[row.item], when[w]), row.quantity)
+    return out
+
+
+def _hit(inst: Instance, names: list[str], outages: pd.DataFrame) -> np.ndarray:
+    """hit[w, s, t]: an outage row covers supplier s (itself or its region) in period t+1 of
+    scenario w; a row of scenario ``*`` covers every scenario."""
     suppliers = inst.suppliers.index
     T = inst.periods
-    avail = np.ones((len(names), len(suppliers), T), dtype=bool)
+    hit = np.zeros((len(names), len(suppliers), T), dtype=bool)
     scen_pos = {n: k for k, n in enumerate(names)}
     sup_pos = {s: k for k, s in enumerate(suppliers)}
     region = inst.suppliers["region"].to_numpy()
@@ -228,8 +294,8 @@ def availability(inst: Instance, names: list[str], outages: pd.DataFrame) -> np.
             rows = [sup_pos[row.target]]
         else:
             rows = np.flatnonzero(region == row.target)
-        avail[w, rows, max(row.start, 1) - 1 : min(row.end, T)] = False
-    return avail
+        hit[w, rows, max(row.start, 1) - 1 : min(row.end, T)] = True
+    return hit
 
 
 def demand_array(inst: Instance, names: list[str]) -> np.ndarray:
@@ -251,35 +317,53 @@ def demand_array(inst: Instance, names: list[str]) -> np.ndarray:
 def sample_outages(inst: Instance, names: list[str], seed: int) -> pd.DataFrame:
     """Disruption paths, one per scenario: in each period every region (regions.csv) and every
     supplier that is not already disrupted starts a disruption with its ``disruption_prob``, lasting
-    ``disruption_length`` periods. Uses its own seeded generator: same seed, same outages."""
-    targets = [
-        (str(r), float(p), int(n))
-        for r, p, n in zip(
-            inst.regions.index, inst.regions["disruption_prob"], inst.regions["disruption_length"]
-        )
-        if p > 0
-    ] + [
-        (str(s), float(p), int(n))
-        for s, p, n in zip(
-            inst.suppliers.index,
-            inst.suppliers["disruption_prob"],
-            inst.suppliers["disruption_length"],
-        )
-        if p > 0
-    ]
+    ``disruption_length`` periods, of its ``disruption_kind``. Uses its own seeded generator: same
+    seed, same outages."""
+    targets = disruption_targets(inst)
     rng = np.random.default_rng(seed)
     T = inst.periods
     rows = []
-    prob = np.array([p for _, p, _ in targets])
     for name in names:
-        draws = rng.random((T, len(targets)))
-        for k, (target, _, length) in enumerate(targets):
+        draws = rng.random((T, len(targets.names)))
+        for k, (target, length, kind) in enumerate(
+            zip(targets.names, targets.length, targets.kind)
+        ):
             t = 0
             while t < T:
-                if draws[t, k] < prob[k]:
-                    rows.append((name, target, t + 1, min(t + length, T)))
-                    t += length  # no new start while disrupted
+                if draws[t, k] < targets.prob[k]:
+                    rows.append((name, target, t + 1, min(t + int(length), T), kind))
+                    t += int(length)  # no new start while disrupted
                 else:
                     t += 1
-    frame = pd.DataFrame(rows, columns=["scenario", "target", "start", "end"])
+    frame = pd.DataFrame(rows, columns=OUTAGE_COLUMNS)
     return frame.astype({"start": int, "end": int}) if rows else _no_outages()
+
+
+@dataclass(frozen=True)
+class Targets:
+    """Regions (regions.csv) then suppliers with a disruption_prob > 0: their names,
+    probabilities, lengths, kinds ("orders" or "transit"), and covers[k, s] (target k stops
+    supplier s)."""
+
+    names: list[str]
+    prob: np.ndarray
+    length: np.ndarray
+    kind: list[str]
+    covers: np.ndarray
+
+
+def disruption_targets(inst: Instance) -> Targets:
+    """The targets a sampled disruption can hit (`Targets`)."""
+    sup = inst.suppliers
+    names, prob, length, kind, covers = [], [], [], [], []
+    for frame, is_region in ((inst.regions, True), (sup, False)):
+        kinds = frame["disruption_kind"] if "disruption_kind" in frame else [ORDERS] * len(frame)
+        for r, p, n, k in zip(frame.index, frame["disruption_prob"], frame["disruption_length"], kinds):
+            if p > 0:
+                names.append(str(r))
+                prob.append(float(p))
+                length.append(int(n))
+                kind.append(k or ORDERS)
+                covers.append((sup["region"] == r).to_numpy() if is_region else sup.index == r)
+    covers_array = np.array(covers, dtype=np.int32).reshape(len(names), len(sup))
+    return Targets(names, np.array(prob), np.array(length, dtype=int), kind, covers_array)

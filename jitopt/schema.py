@@ -44,7 +44,8 @@ class Column:
 
     kind is ``"name"`` (non-empty string), ``"int"`` or ``"float"``. ``default`` is used for an empty
     cell of an optional column; ``None`` means "none" (NaN in the frame). ``low``/``high`` are
-    inclusive bounds unless ``low_open``/``high_open``.
+    inclusive bounds unless ``low_open``/``high_open``. A name column with ``choices`` takes one
+    of them (in any case).
     """
 
     name: str
@@ -57,14 +58,28 @@ class Column:
     low_open: bool = False
     high_open: bool = False
     unit: str = ""
+    choices: tuple[str, ...] = ()
 
     def range_text(self) -> str:
+        if self.choices:
+            return " or ".join(f"`{c}`" for c in self.choices)
         parts = []
         if self.low is not None:
             parts.append(f"{'>' if self.low_open else '>='} {self.low:g}")
         if self.high is not None:
             parts.append(f"{'<' if self.high_open else '<='} {self.high:g}")
         return " and ".join(parts)
+
+
+DISRUPTION_KIND = Column(
+    "disruption_kind",
+    "name",
+    "what a sampled disruption stops: `orders` placed during it, or goods in `transit` (held "
+    "until it ends)",
+    False,
+    "orders",
+    choices=("orders", "transit"),
+)
 
 
 @dataclass(frozen=True)
@@ -94,6 +109,9 @@ class Table:
 
 INF = math.inf
 EVERY_SCENARIO = "*"  # outages.csv: an outage of every scenario, sampled ones too
+# outages.csv kind: "orders" stops the orders placed during the outage, "transit" holds what
+# would arrive during it until the period after it
+OUTAGE_KINDS = ("orders", "transit")
 _cost = {"kind": "float", "low": 0.0, "unit": "money"}
 
 TABLES: dict[str, Table] = {
@@ -195,6 +213,7 @@ TABLES: dict[str, Table] = {
                     high_open=True,
                 ),
                 Column("disruption_length", "int", "periods a disruption lasts", False, 1, low=1),
+                DISRUPTION_KIND,
             ),
             key=("supplier",),
             index=("supplier",),
@@ -279,6 +298,7 @@ TABLES: dict[str, Table] = {
                     high_open=True,
                 ),
                 Column("disruption_length", "int", "periods a disruption lasts", False, 1, low=1),
+                DISRUPTION_KIND,
             ),
             key=("region",),
             index=("region",),
@@ -331,8 +351,19 @@ TABLES: dict[str, Table] = {
                 Column("target", "name", "a supplier or a region"),
                 Column("start", "int", "first period of the outage", low=1),
                 Column("end", "int", "last period of the outage (inclusive)", low=1),
+                Column(
+                    "kind",
+                    "name",
+                    "`orders`: orders placed during it are not delivered (nor paid); `transit`: "
+                    "goods due to arrive during it (the pipeline too) arrive in the period after "
+                    "it (a port or border closure)",
+                    False,
+                    "orders",
+                    choices=OUTAGE_KINDS,
+                ),
             ),
-            meaning="periods in which a supplier or a whole region cannot ship",
+            meaning="periods in which a supplier or a whole region cannot ship, or goods cannot "
+            "arrive",
         ),
     ]
 }
@@ -551,7 +582,12 @@ def format_reference() -> str:
             "|---|---|---|---|---|---|",
         ]
         for c in table.columns:
-            default = "" if c.required else ("none" if c.default is None else f"{c.default:g}")
+            if c.required:
+                default = ""
+            elif c.choices:
+                default = f"`{c.default}`"
+            else:
+                default = "none" if c.default is None else f"{c.default:g}"
             lines.append(
                 f"| `{c.name}` | {c.kind} | {'yes' if c.required else 'no'} | {default} "
                 f"| {c.range_text()} | {c.meaning} |"

@@ -120,7 +120,7 @@ def simulate(
 
 def fixed_plan_table(inst: Instance, lines: Lines, chunk) -> pd.DataFrame:
     """simulation.csv rows of a chunk of scenarios for the fixed plan ``lines``."""
-    outcome = recourse(inst, lines, chunk.available, chunk.demand)
+    outcome = recourse(inst, lines, chunk.available, chunk.demand, chunk.arrival)
     return outcome_table(inst, chunk.names, chunk.probability, lines, outcome)
 
 

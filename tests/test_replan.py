@@ -66,14 +66,14 @@ def test_rolling_a_rule_once_is_the_rule():
 def test_what_a_planner_knows_of_outages():
     length = {"X": 4, "R": 2}
     # an outage of X in periods 3..6; X's outages last 4
-    assert _seen([("X", 3, 6)], 3, length) == ()  # started in period 3: not seen before it
-    assert _seen([("X", 3, 6)], 4, length) == (("X", 3, 6),)  # believed: 3 + 4 - 1
-    assert _seen([("X", 3, 6)], 8, length) == (("X", 3, 6),)  # seen to end in 6
+    assert _seen([("X", 3, 6, "orders")], 3, length) == ()  # started in 3: not seen before it
+    assert _seen([("X", 3, 6, "orders")], 4, length) == (("X", 3, 6, "orders"),)  # 3 + 4 - 1
+    assert _seen([("X", 3, 6, "transit")], 8, length) == (("X", 3, 6, "transit"),)  # seen to end
     # a longer one than the planner expects: believed to end at k - 1 at least, until seen
-    assert _seen([("R", 3, 9)], 4, length) == (("R", 3, 4),)
-    assert _seen([("R", 3, 9)], 7, length) == (("R", 3, 6),)
-    assert _seen([("R", 3, 5)], 8, length) == (("R", 3, 5),)
-    assert _seen([("Q", 1, 2)], 5, length) == ()  # a target the instance does not know
+    assert _seen([("R", 3, 9, "orders")], 4, length) == (("R", 3, 4, "orders"),)
+    assert _seen([("R", 3, 9, "orders")], 7, length) == (("R", 3, 6, "orders"),)
+    assert _seen([("R", 3, 5, "orders")], 8, length) == (("R", 3, 5, "orders"),)
+    assert _seen([("Q", 1, 2, "orders")], 5, length) == ()  # a target the instance does not know
 
 
 def two_sources() -> jitopt.Instance:

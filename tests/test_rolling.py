@@ -72,6 +72,26 @@ def test_actuals_replace_the_expectation(tmp_path):
     assert tables["items"].set_index("item")["initial_inventory"].to_dict() == {"X": 0, "Y": 1}
 
 
+# A transit outage of A in periods 2..3 instead: what was due in 2 and 3 arrives in 4.
+#   X: period 1: 1 - 2 -> backlog 1; period 2: nothing arrives, 4 + 1 -> backlog 5 -> new [9, 5]
+#   Y: period 2: nothing arrives, backlog 1 -> new [2, 1]
+#   pipeline: A X 4 + 9 and A Y 2, all arriving in 4 = new period 2; the outage, still under
+#   way at K = 3, is known for certain: outages.csv row *, A, 1..1, transit.
+def test_a_transit_outage_holds_what_was_due(tmp_path):
+    folder = tmp_path / "actuals"
+    folder.mkdir()
+    (folder / "outages.csv").write_text("target,start,end,kind\nA,2,3,transit\n")
+    tables = roll(two_items(), ORDERS, as_of=3, actuals=Actuals.read(folder))
+    assert demand_of(tables, "X") == [9.0, 5.0]
+    assert demand_of(tables, "Y") == [2.0, 1.0]
+    pipeline = tables["pipeline"][["supplier", "item", "arrival_period", "quantity"]]
+    assert pipeline.values.tolist() == [["A", "X", 2, 13.0], ["A", "Y", 2, 2.0]]
+    known = tables["outages"][["scenario", "target", "start", "end", "kind"]]
+    assert known.values.tolist() == [["*", "A", 1, 1, "transit"]]
+    inst = jitopt.Instance.from_frames(tables.pop("config"), **tables)
+    assert (jitopt.make_scenarios(inst).arrival[0, 0] + 1).tolist() == [2, 2]
+
+
 def test_lost_sales_lose_what_was_short():
     inst = make(
         T4,

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from jitopt.instance import Instance
-from jitopt.scenarios import ScenarioSet
+from jitopt.scenarios import ScenarioSet, pipeline_arrivals
 
 Line = tuple[str, str, int]  # (supplier, item, order period)
 
@@ -35,7 +35,7 @@ class ModelData:
     tiers: dict[Line, list[Tier]]  # lines with price breaks
     lot_lines: list[Line]
     arrivals: dict[tuple[int, str, int], list[Line]]  # (scenario, item, period) -> delivered lines
-    pipeline: dict[tuple[str, int], float]
+    pipeline: dict[tuple[int, str, int], float]  # (scenario, item, period) -> units, nonzero only
     avail_prob: dict[tuple[str, int], float]  # P[supplier can ship in period]
     scenario_keys: list[tuple[int, str, int]]  # (scenario, item, period)
     # The binaries, set by `jitopt.model.build_model` from what the constraint families need
@@ -97,13 +97,20 @@ def prepare(inst: Instance, sc: ScenarioSet) -> ModelData:
     for line in lines:
         s, i, t = line
         by_arrival.setdefault((i, t + lead[s]), []).append(line)
-    arrivals = {}
+    arrivals: dict[tuple[int, str, int], list[Line]] = {}
     for w in range(len(sc)):
         avail = sc.available[w]
-        for (i, t), group in by_arrival.items():
-            arrivals[(w, i, t)] = [ln for ln in group if avail[sup_pos[ln[0]], ln[2] - 1]]
+        for (i, a), group in by_arrival.items():
+            for ln in group:
+                s = sup_pos[ln[0]]
+                if not avail[s, ln[2] - 1]:
+                    continue  # not delivered
+                t = a if sc.arrival is None else int(sc.arrival[w, s, a - 1]) + 1
+                if t <= T:  # held past the horizon: never in stock
+                    arrivals.setdefault((w, i, t), []).append(ln)
 
-    pipe = inst.pipeline.groupby(["item", "arrival_period"])["quantity"].sum()
+    pipe = pipeline_arrivals(inst, sc.arrival, len(sc))
+    w_idx, i_idx, t_idx = np.nonzero(pipe)
     prob = sc.availability_probability
     avail_prob = {(s, t): float(prob[sup_pos[s], t - 1]) for s, t in used_periods}
     scenario_keys = [(w, i, t) for w in range(len(sc)) for i in items for t in periods]
@@ -116,7 +123,10 @@ def prepare(inst: Instance, sc: ScenarioSet) -> ModelData:
         tiers=tiers,
         lot_lines=lot_lines,
         arrivals=arrivals,
-        pipeline={(i, int(t)): float(q) for (i, t), q in pipe.items()},
+        pipeline={
+            (int(w), items[i], int(t) + 1): float(pipe[w, i, t])
+            for w, i, t in zip(w_idx, i_idx, t_idx)
+        },
         avail_prob=avail_prob,
         scenario_keys=scenario_keys,
     )
@@ -133,9 +143,9 @@ def useful_quantity(inst: Instance, sc: ScenarioSet) -> np.ndarray:
     if inst.shortage == "lost":
         suffix = np.flip(np.cumsum(np.flip(d, axis=2), axis=2), axis=2)
         return suffix.max(axis=0)
-    pipe = inst.pipeline_arrivals()
+    pipe = pipeline_arrivals(inst, sc.arrival, len(sc))  # held in transit where it is
     init = inst.items["initial_inventory"].to_numpy(float)[:, None]
-    net = np.cumsum(d, axis=2) - init[None] - np.cumsum(pipe, axis=1)[None]  # (W, I, T)
+    net = np.cumsum(d, axis=2) - init[None] - np.cumsum(pipe, axis=2)  # (W, I, T)
     suffix_max = np.flip(np.maximum.accumulate(np.flip(net, axis=2), axis=2), axis=2)
     return np.maximum(suffix_max.max(axis=0), 0.0)
 

@@ -37,7 +37,7 @@ def add_inventory_variables(m: pyo.ConcreteModel, data: ModelData) -> None:
 def arrivals(m, data: ModelData, w: int, i: str, t: int):
     """A[w,i,t]: units of delivered orders plus pipeline arriving in period t."""
     lines = data.arrivals.get((w, i, t), ())
-    return sum(m.x[ln] for ln in lines) + data.pipeline.get((i, t), 0.0)
+    return sum(m.x[ln] for ln in lines) + data.pipeline.get((w, i, t), 0.0)
 
 
 def add_inventory_balance(m: pyo.ConcreteModel, data: ModelData) -> None:
@@ -48,7 +48,9 @@ def add_inventory_balance(m: pyo.ConcreteModel, data: ModelData) -> None:
     Lost:     .. math:: I_{w,i,t} = I_{w,i,t-1} + A_{w,i,t} + E_{w,i,t} - d_{w,i,t} + L_{w,i,t}
 
     with I_{w,i,0} = initial inventory, B_{w,i,0} = 0, and
-    A_{w,i,t} = \sum_s a_{w,s,t-l_s} x_{s,i,t-l_s} + pipeline_{i,t}.
+    A_{w,i,t} = \sum_s a_{w,s,t-l_s} x_{s,i,t-l_s} + pipeline_{i,t} without transit outages; a
+    transit outage moves what is due during it (order lines and pipeline) to the period after it
+    (`ScenarioSet.arrival`), and what it holds past T never arrives.
     """
     inst, sc = data.inst, data.sc
     item_pos = {i: k for k, i in enumerate(inst.items.index)}
