@@ -23,8 +23,8 @@ from jitopt.cli import _echo_warnings, command, main, plan_option
     "--actuals",
     type=click.Path(file_okay=False, path_type=Path),
     help="A folder with what happened before --as-of: demand.csv (item, period, demand), "
-    "receipts.csv (supplier, item, period, quantity), outages.csv (target, start, end); each "
-    "optional [the plan's expectation].",
+    "receipts.csv (supplier, item, period, quantity), outages.csv (target, start, end[, kind: "
+    "orders or transit]); each optional [the plan's expectation].",
 )
 @click.option(
     "-o",

@@ -42,6 +42,7 @@ def generate(
     price_breaks: bool = False,
     order_costs: bool = True,
     disruptions: bool = False,
+    transit: bool = False,
     scenarios: int | None = None,
     pipeline: bool = True,
     spot_buys: bool = False,
@@ -70,7 +71,9 @@ def generate(
     supplier-period), ``price_breaks`` (one or two all-units discounts on about a third of the
     offers), ``disruptions`` (regions.csv with a per-period ``disruption_prob`` of 0.3-1 % for the
     near region and 2-5 % for far ones, suppliers with 0.5-1.5 % near and 1-4 % far, lengths 2-4
-    periods; ``[scenarios]`` count ``sampled`` in the config). ``spot_buys`` gives every item an
+    periods; ``[scenarios]`` count ``sampled`` in the config); with ``transit`` the far regions'
+    disruptions hold goods in transit (``disruption_kind = transit``: a port closure) instead of
+    stopping orders. ``spot_buys`` gives every item an
     ``expedite_cost`` (a spot purchase, delivered at once) of 1.5-2.5 times its reference price.
     ``scenarios=N`` gives N
     equally likely demand series (a ``scenario`` column in demand) instead of one.
@@ -223,6 +226,9 @@ def generate(
                 "disruption_length": g.integers(2, 5, size=regions),
             }
         )
+        if transit:
+            far = np.arange(regions) > 0
+            regions_df["disruption_kind"] = np.where(far, "transit", "orders")
         suppliers_df["disruption_prob"] = np.round(
             np.where(
                 near, g.uniform(0.005, 0.015, size=suppliers), g.uniform(0.01, 0.04, size=suppliers)

@@ -8,8 +8,9 @@ import math
 import tempfile
 from pathlib import Path
 
+import numpy as np
 import pytest
-from hypothesis import example, given, settings
+from hypothesis import event, example, given, settings
 from hypothesis import strategies as st
 
 import jitopt
@@ -27,6 +28,7 @@ def solve_and_check(**gen) -> None:
 
     plan = jitopt.solve(inst, mip_gap=GAP, time_limit=TIME_LIMIT)
     assert plan.status == jitopt.Status.OPTIMAL, f"{gen}: status {plan.status}"
+    held = bool((plan.outages["kind"] == "transit").any())
 
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "out"
@@ -43,6 +45,7 @@ def solve_and_check(**gen) -> None:
     # "optimal" means proven within the requested gap
     assert gap is not None and gap <= GAP + 1e-9, f"{gen}: gap {gap} > {GAP}"
     assert (objective - bound) / scale <= GAP + 1e-9
+    return held
 
 
 def instance_args(disruptions):
@@ -109,3 +112,31 @@ def test_generated_instance_solves_optimally_and_checks(**gen):
 @given(**instance_args(st.just(True)))
 def test_generated_instance_with_disruptions_solves_optimally_and_checks(**gen):
     solve_and_check(**gen)
+
+
+# Port closures: the far regions' sampled disruptions hold goods in transit (and the pipeline,
+# which comes from far suppliers): the model, its plan's tables and the checker must agree.
+@settings(max_examples=12, deadline=None)
+@given(
+    **instance_args(st.just(True))
+    | {
+        "pipeline": st.just(True),
+        "regions": st.just(2),
+        "scenarios": st.none(),  # sampled scenarios (20-40), not 1-4 demand series
+        "sampled": st.integers(20, 40),
+    }
+)
+def test_generated_instance_with_transit_outages_solves_optimally_and_checks(**gen):
+    held = solve_and_check(**gen, transit=True)
+    event(f"goods held in transit: {held}")
+
+
+def test_the_transit_property_holds_goods():
+    """The generator's transit instances do hold goods (so the property above tests them)."""
+    tables = generate(
+        items=2, suppliers=3, regions=2, periods=6, seed=3, disruptions=True, transit=True,
+        sampled=40,
+    )
+    inst = jitopt.Instance.from_frames(tables.pop("config"), **tables)
+    sc = jitopt.make_scenarios(inst)
+    assert sc.arrival is not None and (sc.arrival != np.arange(6)).any()
