@@ -164,6 +164,24 @@ def test_each_scenarios_cost_is_that_of_its_lines_as_a_fixed_plan(demo_rolling):
         assert again.loc[name, "cost"] == pytest.approx(row["cost"], rel=1e-9)
 
 
+@pytest.mark.parametrize(
+    ("outage", "text"),
+    [
+        ("CN:3-6", "rolling:jit"),
+        ("CN:3-6:transit", "rolling:optimized,every=3"),
+        ("NINGBO:2-9:transit", "rolling:jit"),
+    ],
+)
+def test_a_stress_scenarios_cost_is_that_of_its_lines(outage, text):
+    """The same for one stress scenario, an order stop or a port closure: the rolling policy's
+    lines, judged as a fixed plan on the same outage, cost what the rolling simulation says."""
+    inst = jitopt.read_instance(DEMO)
+    sim = simulate_policy(inst, text, outages=[outage])
+    lines = sim.orders.drop(columns="scenario")
+    again = simulate(inst, lines, outages=[outage])
+    assert again.summary["expected_cost"] == pytest.approx(sim.summary["expected_cost"])
+
+
 def test_rolling_beats_the_static_rule_when_suppliers_go_down(demo_rolling):
     inst, sim, _ = demo_rolling
     static = simulate(inst, policy_orders(inst, "jit").orders, scenarios=40)
