@@ -146,7 +146,7 @@ def test_readme_rolling_table_is_what_the_command_gives(tmp_path):
     number with comparison.csv."""
     text = readme()
     start = text.index("### Static or rolling")
-    section = text[start : text.index("## Python API", start)]
+    section = text[start : text.index("### Port closures", start)]
     table = _compared(section, tmp_path)
     rows = [r for r in section.splitlines() if r.startswith("| `")]
     assert len(rows) == len(table) == 6
@@ -161,6 +161,33 @@ def test_readme_rolling_table_is_what_the_command_gives(tmp_path):
             f"{row.mean_on_hand_value:,.0f}",
             "yes" if row.efficient else "",
         ], line
+
+
+def test_readme_port_closure_table_is_what_the_commands_give():
+    """The port-closure table: each row's plan or policy on the two stress outages."""
+    from jitopt.policies import policy_orders
+    from jitopt.replan import simulate_policy
+    from jitopt.simulation import simulate
+
+    text = readme()
+    start = text.index("### Port closures")
+    section = text[start : text.index("## Python API", start)]
+    rows = [r for r in section.splitlines() if r.startswith("| ") and "," in r]
+    assert len(rows) == 4
+    inst = jitopt.read_instance(ROOT / "instances" / "demo")
+    plan = jitopt.solve(inst)
+    judges = {
+        "the optimised plan (`jitopt solve`)": lambda o: simulate(inst, plan.orders, outages=[o]),
+        "`jit`": lambda o: simulate(inst, policy_orders(inst, "jit").orders, outages=[o]),
+        "`rolling:jit`": lambda o: simulate_policy(inst, "rolling:jit", outages=[o]),
+        "`rolling:optimized`": lambda o: simulate_policy(inst, "rolling:optimized", outages=[o]),
+    }
+    for line in rows:
+        name, *cells = [c.strip() for c in line.strip("|").split("|")]
+        for outage, cell in zip(["CN:3-6", "CN:3-6:transit"], cells):
+            s = judges[name](outage).summary
+            shown = f"{s['expected_cost']:,.0f}, {s['fill_rate']:.1%}".replace("%", " %")
+            assert cell == shown, (name, outage)
 
 
 def test_contract_metrics_table_is_current():
