@@ -267,12 +267,24 @@ def simulate(
                 )
             else:
                 result = run(inst, plan, progress=progress, **options)
+                if policy is not None:  # a static policy's plan, made here
+                    result.summary = _with_policy(result.summary, policy.name)
         _echo_warnings([*inst.warnings, *result.warnings], quiet)
         folder.commit(result.files())
         if not quiet:
             click.echo(simulation_report(result.summary, folder.given))
 
     action()
+
+
+def _with_policy(summary: dict, name: str) -> dict:
+    """``summary`` with ``policy`` after ``plan``."""
+    out = {}
+    for key, value in summary.items():
+        out[key] = value
+        if key == "plan":
+            out["policy"] = name
+    return out
 
 
 class _progress:
@@ -334,11 +346,12 @@ def simulation_report(s: dict, out: Path) -> str:
     lines = [head, *(f"  {k:<{width}}  {v}" for k, v in rows)]
     if "replans" in s:
         r = s["replans"]
+        shared = ", shared by scenarios that saw the same" if r["made"] < r["decisions"] else ""
         lines.append(
             f"re-planned every {r['every']} period{'s' if r['every'] != 1 else ''}: "
-            f"{r['made']:,} re-plans made for {r['decisions']:,} decisions (shared by scenarios "
-            f"that saw the same), {r['seconds_mean']:.2f} s each on average, "
-            f"{r['seconds_max']:.2f} s at most"
+            f"{r['made']:,} re-plan{'s' if r['made'] != 1 else ''} for {r['decisions']:,} "
+            f"decision{'s' if r['decisions'] != 1 else ''}{shared}; {r['seconds_mean']:.2f} s "
+            f"each on average, {r['seconds_max']:.2f} s at most"
         )
     lines.append(f"written to {shown(out)}/ ({s['seconds']:.1f} s)")
     return "\n".join(lines)

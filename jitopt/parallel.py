@@ -11,6 +11,7 @@ serves every call of `completed` in the ``with`` block.
 
 from __future__ import annotations
 
+import signal
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from multiprocessing import get_context
@@ -42,7 +43,9 @@ class Workers:
         if self.dask:
             self.client = dask_client(self.dask)
         elif self.jobs > 1:
-            self.pool = ProcessPoolExecutor(max_workers=self.jobs, mp_context=get_context("spawn"))
+            self.pool = ProcessPoolExecutor(
+                max_workers=self.jobs, mp_context=get_context("spawn"), initializer=_ignore_sigint
+            )
         return self
 
     def __exit__(self, *exc) -> None:
@@ -83,6 +86,12 @@ class Workers:
             for future in pending:
                 future.cancel()
             raise
+
+
+def _ignore_sigint() -> None:
+    """In a worker: Ctrl-C is for the main process, which cancels the work and shuts the pool
+    down (a worker that got it too would die with a traceback of its own)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def dask_client(address: str):

@@ -104,12 +104,18 @@ def _replan(job: _Job) -> _Replanned:
     if job.policy.kind == "optimized":
         target = inst if job.policy.risk is None else inst.with_risk(weight=job.policy.risk)
         plan = solve(target, time_limit=job.time_limit, scenarios=job.scenarios)
+        if plan.summary.get("interrupted"):
+            raise KeyboardInterrupt  # Ctrl-C stops the whole evaluation, not one re-plan
         orders = plan.orders if plan.status.has_plan else None
         if orders is None:
             note = f"the re-plan at period {k} found no plan ({plan.status.value}): none ordered"
         elif plan.status.value != "optimal":
             gap = plan.summary.get("gap")
-            note = f"the re-plan at period {k} stopped {plan.status.value}, gap {gap}"
+            shown = "unknown" if gap is None else f"{gap:.2%}"
+            note = (
+                f"the re-plan at period {k} stopped at its time limit, {plan.status.value} "
+                f"(gap {shown})"
+            )
     else:
         orders = policy_orders(inst, job.policy).orders
     lines: tuple = ()
@@ -195,6 +201,24 @@ class Replanner:
             self.progress(self.done, self.total)
 
 
+def _unused(policy: Policy, inst: Instance) -> list[str]:
+    """Notes for parameters of ``policy`` that change nothing on ``inst``."""
+    from jitopt.scenarios import scenario_kind
+
+    notes = []
+    if policy.every >= inst.periods:
+        notes.append(
+            f"every={policy.every} is not less than the {inst.periods} periods: the first plan is "
+            "never re-planned (the static policy)"
+        )
+    if policy.scenarios is not None and scenario_kind(inst) != "sampled":
+        notes.append(
+            f"scenarios={policy.scenarios} is not used: the instance does not sample its "
+            "scenarios (it lists them, or has none)"
+        )
+    return notes
+
+
 def _runs(outages: pd.DataFrame) -> dict[str, list[tuple[str, int, int, str]]]:
     """Each scenario's outages: (target, start, end, kind)."""
     runs: dict[str, list] = {}
@@ -229,8 +253,9 @@ def _seen(runs, k: int, length: dict[str, int]) -> tuple:
 
 def _judge(inst: Instance, plan_inst: Instance, chunk, carried: list[list[tuple]], found: dict):
     """simulation.csv rows of the chunk, each scenario judged on its own lines; scenarios with
-    the same lines are judged together. ``found`` collects the order lines and, per scenario,
-    the rules broken over the whole horizon."""
+    the same lines are judged together. ``found`` collects the order lines (with ``delivered``:
+    the supplier could ship in the order period) and, per scenario, the rules broken over the
+    whole horizon."""
     groups: dict[tuple, list[int]] = {}
     for w, lines in enumerate(carried):
         groups.setdefault(tuple(sorted(lines)), []).append(w)
@@ -250,7 +275,9 @@ def _judge(inst: Instance, plan_inst: Instance, chunk, carried: list[list[tuple]
         for w in idx:
             if broken:
                 found["broken"][chunk.names[w]] = broken
-            found["orders"][chunk.names[w]] = frame
+            found["orders"][chunk.names[w]] = priced[list(ORDER_COLUMNS)].assign(
+                delivered=chunk.available[w, plan.supplier, plan.period]
+            )
     return pd.concat(tables).sort_index().reset_index(drop=True)
 
 
@@ -296,6 +323,7 @@ def simulate_policy(
         seconds = replanner.seconds
         about = {"policy": policy.name, "replans": {}}
         sim = judged(inst, source, judge, about, alpha=alpha, began=began)
+    notes = _unused(policy, plan_on)
     sim.summary["replans"] = {
         "every": policy.every,
         "made": len(seconds),
@@ -304,7 +332,7 @@ def simulate_policy(
         "seconds_max": round(float(np.max(seconds)), 4) if seconds else 0.0,
         "seconds_total": round(float(np.sum(seconds)), 3),
     }
-    warnings = list(dict.fromkeys(replanner.notes))
+    warnings = notes + list(dict.fromkeys(replanner.notes))
     if found["broken"]:
         first = next(iter(found["broken"].items()))
         warnings.append(

@@ -137,3 +137,30 @@ def test_a_signal_during_an_extension_import_is_an_interruption(monkeypatch):
     with pytest.raises(SystemExit) as done:
         cli._run(False, action, "interrupted: nothing written")
     assert done.value.code == 4
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_ctrl_c_stops_a_rolling_evaluation_and_writes_nothing(tmp_path, jobs):
+    """Ctrl-C (SIGINT to the whole process group, as a terminal sends it, local workers too)
+    while a rolling policy re-plans: the whole evaluation stops, not just one re-plan's search;
+    exit 4, nothing written, no worker's traceback."""
+    out = tmp_path / "sim"
+    proc = subprocess.Popen(
+        [JITOPT, "simulate", ROOT / "instances" / "demo", "--policy", "rolling:optimized"]
+        + ["--scenarios", "200", "--jobs", jobs, "-o", out],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        time.sleep(5)
+        assert proc.poll() is None, "the evaluation ended before the signal"
+        os.killpg(proc.pid, signal.SIGINT)
+        output = "".join(proc.communicate(timeout=60))
+    finally:
+        proc.kill()
+    assert_clean(output)
+    assert proc.returncode == 4, output
+    assert "interrupted: nothing written" in output
+    assert not out.exists()

@@ -205,6 +205,21 @@ def test_a_dask_cluster_gives_the_table_of_one_process(dask_scheduler):
     assert on_dask.summary["replans"]["made"] == one.summary["replans"]["made"]
 
 
+def test_what_a_rolling_simulation_says_about_itself():
+    """carried_out.csv marks the lines placed while their supplier was down; parameters that
+    change nothing are named."""
+    inst = jitopt.read_instance(DEMO)
+    sim = simulate_policy(inst, "rolling:jit", outages=["CN:3-4"])
+    orders = sim.orders.merge(inst.suppliers["region"], left_on="supplier", right_index=True)
+    down = (orders["region"] == "CN") & orders["period"].between(3, 4)
+    assert down.any()
+    assert (orders["delivered"] == ~down).all()
+    sim = simulate_policy(inst, "rolling:optimized,every=12,scenarios=5", outages=["CN:3-4"])
+    assert any("every=12 is not less than the 12 periods" in w for w in sim.warnings)
+    assert any("scenarios=5 is not used" in w for w in sim.warnings)
+    assert sim.summary["replans"]["made"] == 1
+
+
 def test_a_static_policy_is_refused():
     with pytest.raises(ValueError, match="not rolling"):
         simulate_policy(certain(), "jit", scenarios=2)
