@@ -190,6 +190,27 @@ def test_readme_port_closure_table_is_what_the_commands_give():
             assert cell == shown, (name, outage)
 
 
+def test_readme_alerts_output_is_what_the_command_prints(tmp_path):
+    """The alerts section: solve the demo as the README's first command does, run its alerts
+    command and compare the printed lines."""
+    text = readme()
+    start = text.index("## What to order this week")
+    section = text[start : text.index("## Python API", start)]
+    command = re.findall(r"^(jitopt alerts [^\n]+)$", section, re.MULTILINE)
+    assert len(command) == 1
+    shown = section.split("```text\n", 1)[1].split("```", 1)[0].splitlines()
+    out = tmp_path / "out"
+    runner = CliRunner()
+    solved = runner.invoke(main, ["solve", str(ROOT / "instances" / "demo"), "-o", str(out)])
+    assert solved.exit_code == 0, solved.output
+    args = shlex.split(command[0])[1:]
+    args[args.index("out/")] = str(out)
+    result = runner.invoke(main, args)
+    assert result.exit_code == 0, result.output
+    printed = [line.rstrip() for line in result.output.replace(str(out), "out").splitlines()]
+    assert printed == shown
+
+
 def test_contract_metrics_table_is_current():
     from jitopt.metrics import format_metrics
 

@@ -1,0 +1,252 @@
+"""Reorder alerts (issue 14): what a plan says to order now, what falls due soon, what is overdue.
+
+    table = jitopt.alerts("out/", as_of="2027-01-18", within=2, placed="placed.csv")
+
+From a plan folder (`jitopt solve`, `jitopt plan`): its orders.csv, and its inventory.csv for the
+horizon and the date of each period. ``as_of`` is a period number, or a date of a plan with dates
+(the period that contains it). Each order line of the plan gets at most one status:
+
+- ``order now``: placed in the as-of period;
+- ``due``: placed in one of the ``within`` periods after it;
+- ``overdue``: placed before it and not listed in ``placed`` (a CSV: supplier, item, period or
+  date, optionally quantity: a smaller quantity leaves the rest overdue).
+
+Lines placed later, and earlier lines that were placed, are not listed. Without ``placed`` no
+line is known to be placed: every earlier line is overdue.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from jitopt.errors import InstanceError, Problem
+from jitopt.plan_files import read_plan
+
+__all__ = ["STATUSES", "Alerts", "alerts", "period_dates"]
+
+STATUSES = ("overdue", "order now", "due")
+COLUMNS = [
+    "status",
+    "supplier",
+    "item",
+    "period",
+    "date",
+    "arrival_period",
+    "arrival_date",
+    "quantity",
+    "unit_cost",
+    "value",
+]
+_TOL = 1e-6  # units: a placed quantity this close to the plan's covers the line
+
+
+@dataclass
+class Alerts:
+    """``lines`` (`COLUMNS`), as of ``period`` (and its ``date``, None without dates), looking
+    ``within`` periods ahead; ``placed``: whether a list of placed lines was given."""
+
+    lines: pd.DataFrame
+    period: int
+    date: pd.Timestamp | None
+    within: int
+    placed: bool
+
+    def counts(self) -> dict[str, dict]:
+        """Lines, units and value per status."""
+        out = {}
+        for status in STATUSES:
+            rows = self.lines[self.lines["status"] == status]
+            out[status] = {
+                "lines": len(rows),
+                "units": float(rows["quantity"].sum()),
+                "value": float(rows["value"].sum()),
+            }
+        return out
+
+    def to_json(self) -> dict:
+        lines = self.lines.copy()
+        for column in ("date", "arrival_date"):
+            if column in lines:
+                lines[column] = lines[column].dt.strftime("%Y-%m-%d")
+        return {
+            "as_of": {
+                "period": self.period,
+                "date": None if self.date is None else self.date.strftime("%Y-%m-%d"),
+            },
+            "within": self.within,
+            "placed_given": self.placed,
+            "counts": self.counts(),
+            "lines": lines.to_dict(orient="records"),
+        }
+
+
+def period_dates(inventory: pd.DataFrame | None) -> tuple[int, pd.Series | None]:
+    """The horizon T and each period's date (a Series indexed by period; None without dates),
+    from a plan's inventory.csv."""
+    if inventory is None or inventory.empty:
+        raise InstanceError(
+            [Problem("inventory.csv", "is missing: the plan's horizon is not known")], "plan"
+        )
+    T = int(inventory["period"].max())
+    if "date" not in inventory.columns:
+        return T, None
+    dates = inventory.drop_duplicates("period").set_index("period")["date"].sort_index()
+    return T, pd.to_datetime(dates)
+
+
+def _as_of_period(as_of, T: int, dates: pd.Series | None) -> int:
+    text = str(as_of).strip()
+    where = "--as-of"
+    if text.isdigit():
+        k = int(text)
+        if not 1 <= k <= T:
+            raise InstanceError(
+                [Problem(where, f"period {k} is outside the horizon 1..{T}")], "alerts"
+            )
+        return k
+    if dates is None:
+        raise InstanceError(
+            [Problem(where, f"{text!r} is not a period number (the plan has no dates)")], "alerts"
+        )
+    try:
+        when = pd.Timestamp(text)
+    except ValueError:
+        raise InstanceError(
+            [Problem(where, f"{text!r} is neither a period number nor a date")], "alerts"
+        ) from None
+    first, last = dates.iloc[0], dates.iloc[-1]
+    step = dates.iloc[-1] - dates.iloc[-2] if len(dates) > 1 else pd.Timedelta(days=7)
+    if when < first or when >= last + step:
+        raise InstanceError(
+            [
+                Problem(
+                    where,
+                    f"{when.date()} is outside the plan's horizon ({first.date()} .. "
+                    f"{(last + step - pd.Timedelta(days=1)).date()})",
+                )
+            ],
+            "alerts",
+        )
+    return int(dates.index[np.searchsorted(dates.to_numpy(), when.to_datetime64(), "right") - 1])
+
+
+def alerts(
+    plan_dir: str | Path,
+    as_of: str | int,
+    within: int = 0,
+    placed: str | Path | pd.DataFrame | None = None,
+) -> Alerts:
+    """The `Alerts` of the plan in ``plan_dir`` as of ``as_of`` (see the module's description):
+    lines in `COLUMNS`, overdue first, then order now, then due; by period, supplier and item.
+    Bad input: `InstanceError` naming every problem."""
+    if isinstance(within, bool) or not isinstance(within, (int, np.integer)) or within < 0:
+        problem = Problem("--within", f"must be a whole number >= 0, got {within!r}")
+        raise InstanceError([problem], "alerts")
+    plan = read_plan(plan_dir)
+    if not plan.status.has_plan:
+        raise InstanceError(
+            [Problem(str(plan_dir), f"holds no plan (status {plan.status.value})")], "plan"
+        )
+    T, dates = period_dates(plan.inventory)
+    k = _as_of_period(as_of, T, dates)
+    orders = plan.orders.copy()
+    if "unit_cost" not in orders.columns:
+        orders["unit_cost"] = np.nan
+    if "arrival_period" not in orders.columns:
+        orders["arrival_period"] = pd.NA
+    left = orders["quantity"].astype(float)
+    if placed is not None:
+        done = _placed(placed, dates)
+        key = list(zip(orders["supplier"], orders["item"], orders["period"]))
+        left = left - pd.Series([done.get(x, 0.0) for x in key], index=orders.index)
+    status = pd.Series(None, index=orders.index, dtype=object)
+    status[(orders["period"] < k) & (left > _TOL)] = "overdue"
+    status[orders["period"] == k] = "order now"
+    status[(orders["period"] > k) & (orders["period"] <= k + within)] = "due"
+    out = orders.assign(status=status, quantity=left.where(orders["period"] < k, orders["quantity"]))
+    out = out[out["status"].notna()].copy()
+    out["date"] = out["period"].map(dates) if dates is not None else pd.NaT
+    out["arrival_date"] = out["arrival_period"].map(dates) if dates is not None else pd.NaT
+    out["value"] = out["quantity"] * out["unit_cost"]
+    out["rank"] = out["status"].map({s: n for n, s in enumerate(STATUSES)})
+    out = out.sort_values(["rank", "period", "supplier", "item"], kind="stable")
+    if dates is None:
+        out = out.drop(columns=["date", "arrival_date"])
+    columns = [c for c in COLUMNS if c in out.columns]
+    date = None if dates is None else dates.loc[k]
+    return Alerts(out[columns].reset_index(drop=True), k, date, int(within), placed is not None)
+
+
+def _placed(placed, dates: pd.Series | None) -> dict:
+    """Units placed per (supplier, item, period) from the --placed table; every problem with
+    its row and column."""
+    where = str(placed) if not isinstance(placed, pd.DataFrame) else "placed"
+    if isinstance(placed, pd.DataFrame):
+        frame = placed.astype(str)
+    else:
+        path = Path(placed)
+        if not path.is_file():
+            raise InstanceError([Problem(where, "is not a file (--placed)")], "placed orders")
+        try:
+            frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+        except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+            problem = Problem(where, f"cannot be read as CSV ({exc})")
+            raise InstanceError([problem], "placed orders") from None
+    problems = []
+    for column in ("supplier", "item"):
+        if column not in frame.columns:
+            problems.append(Problem(where, "required column is missing", column=column))
+    if "period" not in frame.columns and "date" not in frame.columns:
+        problems.append(Problem(where, "give a period or a date column", column="period"))
+    if problems:
+        raise InstanceError(problems, "placed orders")
+    done: dict = {}
+    for pos, row in frame.reset_index(drop=True).iterrows():
+        line = pos + 2
+        period = _row_period(row, dates, where, line, problems)
+        quantity = np.inf
+        if "quantity" in frame.columns and str(row["quantity"]).strip():
+            try:
+                quantity = float(row["quantity"])
+            except ValueError:
+                quantity = np.nan
+            if not (np.isfinite(quantity) and quantity >= 0):
+                message = f"{row['quantity']!r} is not a number >= 0"
+                problems.append(Problem(where, message, line, "quantity"))
+                continue
+        if period is not None:
+            key = (str(row["supplier"]).strip(), str(row["item"]).strip(), period)
+            done[key] = done.get(key, 0.0) + quantity
+    if problems:
+        raise InstanceError(problems, "placed orders")
+    return done
+
+
+def _row_period(row, dates, where: str, line: int, problems: list) -> int | None:
+    text = str(row.get("period", "")).strip()
+    if text:
+        if not text.isdigit():
+            problems.append(Problem(where, f"{text!r} is not a period number", line, "period"))
+            return None
+        return int(text)
+    text = str(row.get("date", "")).strip()
+    if not text:
+        problems.append(Problem(where, "gives neither a period nor a date", line, "period"))
+        return None
+    if dates is None:
+        problems.append(Problem(where, "give the period: the plan has no dates", line, "date"))
+        return None
+    try:
+        when = pd.Timestamp(text)
+    except ValueError:
+        problems.append(Problem(where, f"{text!r} is not a date", line, "date"))
+        return None
+    match = dates.index[dates == when]
+    if len(match) == 0:
+        problems.append(Problem(where, f"{text} is not the date of a period", line, "date"))
+        return None
+    return int(match[0])
