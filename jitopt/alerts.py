@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from jitopt.errors import InstanceError, Problem
+from jitopt.periods import period_at
 from jitopt.plan_files import read_plan
 
 __all__ = ["STATUSES", "Alerts", "alerts", "period_dates"]
@@ -99,39 +100,11 @@ def period_dates(inventory: pd.DataFrame | None) -> tuple[int, pd.Series | None]
 
 
 def _as_of_period(as_of, T: int, dates: pd.Series | None) -> int:
-    text = str(as_of).strip()
-    where = "--as-of"
-    if text.isdigit():
-        k = int(text)
-        if not 1 <= k <= T:
-            raise InstanceError(
-                [Problem(where, f"period {k} is outside the horizon 1..{T}")], "alerts"
-            )
-        return k
     if dates is None:
-        raise InstanceError(
-            [Problem(where, f"{text!r} is not a period number (the plan has no dates)")], "alerts"
-        )
-    try:
-        when = pd.Timestamp(text)
-    except ValueError:
-        raise InstanceError(
-            [Problem(where, f"{text!r} is neither a period number nor a date")], "alerts"
-        ) from None
-    first, last = dates.iloc[0], dates.iloc[-1]
+        return period_at(as_of, None, None, "alerts", T)
     step = dates.iloc[-1] - dates.iloc[-2] if len(dates) > 1 else pd.Timedelta(days=7)
-    if when < first or when >= last + step:
-        raise InstanceError(
-            [
-                Problem(
-                    where,
-                    f"{when.date()} is outside the plan's horizon ({first.date()} .. "
-                    f"{(last + step - pd.Timedelta(days=1)).date()})",
-                )
-            ],
-            "alerts",
-        )
-    return int(dates.index[np.searchsorted(dates.to_numpy(), when.to_datetime64(), "right") - 1])
+    starts = pd.DatetimeIndex(dates.to_numpy())
+    return period_at(as_of, starts, dates.iloc[-1] + step, "alerts", T)
 
 
 def alerts(

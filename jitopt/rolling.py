@@ -39,6 +39,7 @@ from pandas.tseries.frequencies import to_offset
 
 from jitopt.errors import InstanceError, Problem
 from jitopt.instance import Instance, Reader
+from jitopt.periods import period_at
 from jitopt.plan_files import plan_lines
 from jitopt.schema import EVERY_SCENARIO, TABLES, Column, Table
 
@@ -115,27 +116,9 @@ class Actuals:
 def period_of(inst: Instance, as_of: str | int) -> int:
     """``--as-of``: a period number, or a date of an instance with dates (the period that
     contains it)."""
-    text = str(as_of).strip()
-    if text.isdigit():
-        return int(text)
     dates = inst.period_dates()
-    if dates is None:
-        raise InstanceError(
-            [Problem("--as-of", f"{text!r} is not a period number (the instance has no dates)")],
-            "re-plan",
-        )
-    try:
-        when = pd.Timestamp(text)
-    except ValueError:
-        raise InstanceError(
-            [Problem("--as-of", f"{text!r} is neither a period number nor a date")], "re-plan"
-        ) from None
-    if when < dates[0] or when >= dates[-1] + to_offset(inst.freq):
-        first, last = dates[0].date(), dates[-1].date()
-        raise InstanceError(
-            [Problem("--as-of", f"{text} is outside the horizon ({first} .. {last})")], "re-plan"
-        )
-    return int(np.searchsorted(dates, when, side="right"))
+    end = None if dates is None else dates[-1] + to_offset(inst.freq)
+    return period_at(as_of, dates, end, "re-plan")
 
 
 def roll(

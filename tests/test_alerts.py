@@ -110,8 +110,8 @@ def test_formats_for_a_scheduler(plan_dir):
 @pytest.mark.parametrize(
     ("as_of", "message"),
     [
-        ("2027-04-01", "2027-04-01 is outside the plan's horizon (2027-01-04 .. 2027-03-28)"),
-        ("2026-12-28", "2026-12-28 is outside the plan's horizon"),
+        ("2027-04-01", "2027-04-01 is outside the horizon (2027-01-04 .. 2027-03-28)"),
+        ("2026-12-28", "2026-12-28 is outside the horizon"),
         ("13", "period 13 is outside the horizon 1..12"),
         ("0", "period 0 is outside the horizon 1..12"),
         ("next monday", "'next monday' is neither a period number nor a date"),
