@@ -140,7 +140,8 @@ def alerts(
     status[(orders["period"] < k) & (left > _TOL)] = "overdue"
     status[orders["period"] == k] = "order now"
     status[(orders["period"] > k) & (orders["period"] <= k + within)] = "due"
-    out = orders.assign(status=status, quantity=left.where(orders["period"] < k, orders["quantity"]))
+    left = left.where(orders["period"] < k, orders["quantity"])  # what is left to place
+    out = orders.assign(status=status, quantity=left)
     out = out[out["status"].notna()].copy()
     out["date"] = out["period"].map(dates) if dates is not None else pd.NaT
     out["arrival_date"] = out["arrival_period"].map(dates) if dates is not None else pd.NaT

@@ -137,6 +137,11 @@ def plan_option(help: str, required: bool = True):
     )
 
 
+def as_of_option(help: str):
+    """``--as-of``: a period number or a date (`jitopt.periods.period_at`), for roll and alerts."""
+    return click.option("--as-of", "as_of", required=True, help=help)
+
+
 def _interrupted(message: str) -> None:
     click.echo(f"\n{message}", err=True)
     if _signals.count:  # a real signal: nothing is being written, end without tearing

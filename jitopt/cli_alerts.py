@@ -9,17 +9,12 @@ from pathlib import Path
 
 import click
 
-from jitopt.cli import command, main
+from jitopt.cli import as_of_option, command, main
 
 
 @command(main, "alerts")
 @click.argument("plan_dir", type=click.Path(file_okay=False, path_type=Path))
-@click.option(
-    "--as-of",
-    "as_of",
-    required=True,
-    help="Today: a period number, or a date of a plan with dates (the period that contains it).",
-)
+@as_of_option("Today: a period number, or a date of a plan with dates (its period).")
 @click.option(
     "--within",
     type=click.IntRange(min=0, max=10_000),

@@ -7,18 +7,13 @@ from pathlib import Path
 
 import click
 
-from jitopt.cli import _echo_warnings, command, main, plan_option
+from jitopt.cli import _echo_warnings, as_of_option, command, main, plan_option
 
 
 @command(main, "roll")
 @click.argument("instance_dir", type=click.Path(file_okay=False, path_type=Path))
 @plan_option("The plan followed so far: a plan folder (its orders.csv) or an orders CSV file.")
-@click.option(
-    "--as-of",
-    "as_of",
-    required=True,
-    help="The period to re-plan from (2..T), or its date for an instance with dates.",
-)
+@as_of_option("The period to re-plan from (2..T), or its date for an instance with dates.")
 @click.option(
     "--actuals",
     type=click.Path(file_okay=False, path_type=Path),

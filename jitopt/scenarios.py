@@ -358,7 +358,8 @@ def disruption_targets(inst: Instance) -> Targets:
     names, prob, length, kind, covers = [], [], [], [], []
     for frame, is_region in ((inst.regions, True), (sup, False)):
         kinds = frame["disruption_kind"] if "disruption_kind" in frame else [ORDERS] * len(frame)
-        for r, p, n, k in zip(frame.index, frame["disruption_prob"], frame["disruption_length"], kinds):
+        columns = (frame["disruption_prob"], frame["disruption_length"], kinds)
+        for r, p, n, k in zip(frame.index, *columns):
             if p > 0:
                 names.append(str(r))
                 prob.append(float(p))

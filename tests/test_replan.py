@@ -37,7 +37,12 @@ def certain() -> jitopt.Instance:
             supplier("A", lead_time=2, order_cost=12.0, contract_cost=30.0),
             supplier("B", region="S", lead_time=0),
         ],
-        offers=[offer("A", "X", 0.5), offer("A", "Y", 1.0), offer("B", "X", 2.5), offer("B", "Y", 3)],
+        offers=[
+            offer("A", "X", 0.5),
+            offer("A", "Y", 1.0),
+            offer("B", "X", 2.5),
+            offer("B", "Y", 3.0),
+        ],
         solver={"mip_gap": 0.0},
     )
 
@@ -85,7 +90,12 @@ def two_sources() -> jitopt.Instance:
             supplier("A", lead_time=2, disruption_prob=0.1, disruption_length=2),
             supplier("B", region="S", lead_time=0),
         ],
-        offers=[offer("A", "X", 1.0), offer("A", "Y", 1.0), offer("B", "X", 2.0), offer("B", "Y", 2)],
+        offers=[
+            offer("A", "X", 1.0),
+            offer("A", "Y", 1.0),
+            offer("B", "X", 2.0),
+            offer("B", "Y", 2.0),
+        ],
         solver={"mip_gap": 0.0},
     )
 
