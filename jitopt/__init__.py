@@ -45,10 +45,13 @@ _EXPORTS = {
     "policy_plan": "jitopt.policies",
     "read_instance": "jitopt.instance",
     "simulate": "jitopt.simulation",
+    "simulate_policy": "jitopt.replan",
     "solve": "jitopt.solver",
 }
 _SUBMODULES = {
+    "alerts",
     "catalog",
+    "charts",
     "check",
     "comparison",
     "diagnose",
@@ -63,6 +66,8 @@ _SUBMODULES = {
     "plan_files",
     "policies",
     "recourse",
+    "replan",
+    "rolling",
     "scenarios",
     "schema",
     "simulation",
@@ -89,6 +94,7 @@ __all__ = [
     "policy_plan",
     "read_instance",
     "simulate",
+    "simulate_policy",
     "solve",
 ]
 

@@ -73,6 +73,37 @@ class Plan:
     def objective(self) -> float | None:
         return self.summary.get("objective")
 
+    # Charts (`jitopt.charts`): matplotlib figures of the plan's tables
+    def plot_inventory(self, item: str):
+        """Stock of ``item`` across scenarios (`jitopt.charts.plot_inventory`)."""
+        from jitopt.charts import plot_inventory
+
+        return plot_inventory(self, item)
+
+    def plot_orders(self, regions: dict[str, str] | None = None, worst: int = 3):
+        """The order timeline by supplier (`jitopt.charts.plot_orders`)."""
+        from jitopt.charts import plot_orders
+
+        return plot_orders(self, regions, worst)
+
+    def plot_costs(self):
+        """The expected cost by component (`jitopt.charts.plot_costs`)."""
+        from jitopt.charts import plot_costs
+
+        return plot_costs(self)
+
+    def plot_scenario_costs(self):
+        """The scenario costs with expected cost, VaR and CVaR (`jitopt.charts`)."""
+        from jitopt.charts import plot_scenario_costs
+
+        return plot_scenario_costs(self)
+
+    def plot_shares(self):
+        """Shares of units by supplier and region (`jitopt.charts.plot_shares`)."""
+        from jitopt.charts import plot_shares
+
+        return plot_shares(self)
+
     @classmethod
     def read(cls, out_dir: str | Path) -> Plan:
         """The plan written in ``out_dir``: see `jitopt.plan_files.read_plan`."""
