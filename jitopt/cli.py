@@ -558,7 +558,7 @@ def build_cmd(
 
 # The evaluation commands (plan, simulate, compare) and the re-plan (roll) live in their own
 # modules, registered on `main`.
-from jitopt import cli_alerts, cli_evaluate, cli_roll  # noqa: F401, E402
+from jitopt import cli_alerts, cli_evaluate, cli_report, cli_roll  # noqa: F401, E402
 
 if __name__ == "__main__":  # python -m jitopt.cli: the group of jitopt.cli, with every command
     from jitopt._entry import main as _entry

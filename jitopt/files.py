@@ -43,7 +43,14 @@ except ImportError:  # pragma: no cover - Windows: no locking
 from jitopt.errors import OutputError
 from jitopt.schema import TABLES
 
-PLAN_FILES = ("orders.csv", "inventory.csv", "scenarios.csv", "outages.csv", "summary.json")
+PLAN_FILES = (
+    "orders.csv",
+    "inventory.csv",
+    "scenarios.csv",
+    "outages.csv",
+    "summary.json",
+    "report.html",  # `jitopt report`: dropped with the plan it shows
+)
 INSTANCE_FILES = ("instance.toml", *(table.file for table in TABLES.values()))
 SIMULATION_FILES = ("simulation.csv", "simulation.json", "scenarios.csv", "outages.csv")
 COMPARISON_FILES = (

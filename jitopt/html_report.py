@@ -1,0 +1,142 @@
+"""`jitopt report` (issue 14): one self-contained HTML page of a plan folder.
+
+The page holds everything it shows: the style inline and every chart (`jitopt.charts`) as a PNG
+in a ``data:`` URL, so it opens on a laptop with no network, and prints. It reads the plan folder
+only (summary.json, orders.csv, inventory.csv, scenarios.csv, outages.csv); with the instance it
+also colours suppliers by region and draws period 1's expected demand.
+
+Left for later (issue 14): the page of a comparison folder.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+from datetime import UTC, datetime
+from pathlib import Path
+
+from jitopt.errors import InstanceError, OutputError, Problem
+
+GENERATOR = "jitopt report"  # the page's <meta name="generator">: how jitopt knows its own file
+REPORT_FILE = "report.html"
+
+_STYLE = """
+body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; margin: 0 auto;
+       max-width: 1200px; padding: 16px 24px; color: #222; }
+h1 { font-size: 1.5em; margin-bottom: 0.2em; } h2 { font-size: 1.15em; margin-top: 1.6em;
+  border-bottom: 1px solid #ddd; padding-bottom: 0.2em; }
+.sub { color: #555; margin-top: 0; }
+table.metrics { border-collapse: collapse; } table.metrics td { padding: 2px 14px 2px 0; }
+table.metrics td.value { text-align: right; font-variant-numeric: tabular-nums; }
+.grid { display: flex; flex-wrap: wrap; gap: 12px; align-items: flex-start; }
+img { max-width: 100%; height: auto; }
+.warn { background: #fff4e5; border-left: 4px solid #f0a020; padding: 6px 10px; }
+@media print { body { max-width: none; padding: 0; } h2 { break-after: avoid; }
+  figure, img { break-inside: avoid; } }
+figure { margin: 0 0 10px 0; }
+"""
+
+
+def _png(fig) -> str:
+    """The figure as an <img> with a data: URL (the figure is closed)."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=100)
+    data = base64.b64encode(buffer.getvalue()).decode("ascii")
+    return f'<img alt="" src="data:image/png;base64,{data}">'
+
+
+def plan_page(plan_dir: str | Path, instance=None) -> str:
+    """The HTML page of the plan in ``plan_dir`` (``instance``: its `jitopt.Instance`, optional).
+    A folder without a plan: `InstanceError`."""
+    from jitopt.metrics import metric_rows
+    from jitopt.plan_files import read_plan
+
+    plan = read_plan(plan_dir)
+    if not plan.status.has_plan:
+        raise InstanceError(
+            [Problem(str(plan_dir), f"holds no plan (status {plan.status.value})")], "plan"
+        )
+    if plan.inventory is None or plan.scenario_costs is None or plan.outages is None:
+        raise InstanceError(
+            [Problem(str(plan_dir), "is missing inventory.csv, scenarios.csv or outages.csv")],
+            "plan",
+        )
+    plan.instance = instance
+    s = plan.summary
+    e = html.escape
+    gap = s.get("gap")
+    status = f"{s['status']}" + (f", gap {gap:.2%}" if gap is not None else "")
+    rows = "".join(
+        f'<tr><td>{e(label)}</td><td class="value">{e(value)}</td></tr>'
+        for label, value in metric_rows(s)
+    )
+    items = sorted(plan.inventory["item"].unique())
+    parts = [
+        f"<h1>Plan: {e(str(s.get('instance', '')))}</h1>",
+        f'<p class="sub">{e(status)}; {s.get("scenarios", "?")} scenarios '
+        f"({e(str(s.get('scenario_source', '')))}); {len(plan.orders)} order lines; "
+        f"from {e(str(Path(plan_dir)))}</p>",
+        f'<section id="headline"><table class="metrics">{rows}</table></section>',
+    ]
+    warnings = s.get("warnings") or []
+    if warnings:
+        parts.append(
+            '<div class="warn">' + "<br>".join(e(str(w)) for w in warnings) + "</div>"
+        )
+    parts += [
+        "<h2>Orders</h2>",
+        f"<figure>{_png(plan.plot_orders())}</figure>",
+        "<h2>Cost</h2>",
+        f'<div class="grid"><figure>{_png(plan.plot_costs())}</figure>'
+        f"<figure>{_png(plan.plot_scenario_costs())}</figure></div>",
+        "<h2>Shares of units</h2>",
+        f"<figure>{_png(plan.plot_shares())}</figure>",
+        "<h2>Stock by item</h2>",
+        *(f"<figure>{_png(plan.plot_inventory(item))}</figure>" for item in items),
+    ]
+    when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    return _page(f"jitopt plan: {s.get('instance', '')}", "\n".join(parts), when)
+
+
+def _page(title: str, body: str, when: str) -> str:
+    e = html.escape
+    return (
+        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+        f'<meta name="generator" content="{GENERATOR}">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{e(title)}</title><style>{_STYLE}</style></head>\n<body>\n{body}\n"
+        f'<p class="sub">Made by jitopt report, {e(when)}.</p>\n</body></html>\n'
+    )
+
+
+def is_report(path: Path) -> bool:
+    """True when ``path`` is a page `jitopt report` wrote."""
+    try:
+        head = path.read_text(encoding="utf-8", errors="replace")[:600]
+    except OSError:
+        return False
+    return f'<meta name="generator" content="{GENERATOR}">' in head
+
+
+def write_report(plan_dir: str | Path, out: str | Path | None = None, instance=None) -> Path:
+    """Write the page of ``plan_dir`` to ``out`` (default: ``plan_dir/report.html``, added to
+    the plan's set of files). A file at ``out`` that `jitopt report` did not write is never
+    replaced (`OutputError`)."""
+    page = plan_page(plan_dir, instance)
+    if out is None:
+        from jitopt.files import PLAN_FILES, OutputFolder
+
+        with OutputFolder(plan_dir, "plan") as folder:
+            folder.commit({REPORT_FILE: page}, keep=set(PLAN_FILES))
+        return Path(plan_dir) / REPORT_FILE
+    out = Path(out)
+    if out.is_dir():
+        raise OutputError(f"{out} is a folder: give the file to write, e.g. {out}/report.html")
+    if out.exists() and not is_report(out):
+        raise OutputError(f"{out} exists and is not a report jitopt wrote: not replaced")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    temporary = out.with_name(f".{out.name}.jitopt-new")
+    temporary.write_text(page, encoding="utf-8")
+    temporary.replace(out)
+    return out
