@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "expected_demand",
+    "plot_comparison_costs",
     "plot_costs",
     "plot_inventory",
     "plot_orders",
@@ -241,4 +242,33 @@ def plot_shares(plan: Plan) -> Figure:
         ax.set_xlim(0, 1)
         ax.set_title(key.replace("_", " ").replace("share", "shares"), loc="left")
         ax.xaxis.set_major_formatter(lambda v, _: f"{v:.0%}")
+    return fig
+
+
+def plot_comparison_costs(
+    costs: dict[str, pd.Series], efficient: set[str] = frozenset()
+) -> Figure:
+    """The scenario costs of compared plans side by side (``costs``: label -> the cost of each
+    scenario, all on the same scenarios): a box per plan (the middle half, whiskers to the 5 and
+    95 % points) with its mean marked; efficient plans in colour."""
+    labels = list(costs)
+    fig, ax = _figure(8.0, 0.9 + 0.42 * max(len(labels), 2))
+    data = [np.asarray(costs[k], dtype=float) for k in labels]
+    boxes = ax.boxplot(
+        data,
+        orientation="horizontal",
+        whis=(5, 95),
+        showfliers=False,
+        showmeans=True,
+        patch_artist=True,
+        tick_labels=labels,
+    )
+    for label, box in zip(labels, boxes["boxes"]):
+        box.set_facecolor("tab:blue" if label in efficient else "lightgray")
+        box.set_alpha(0.6)
+    ax.invert_yaxis()
+    ax.set_xlabel("scenario cost (box: middle half; whiskers: 5-95 %; triangle: mean)")
+    ax.set_title("Cost of the common scenarios, plan by plan", loc="left")
+    ax.grid(axis="x", alpha=0.3)
+    ax.tick_params(axis="y", labelsize=8)
     return fig

@@ -60,6 +60,7 @@ COMPARISON_FILES = (
     "scenarios.csv",
     "outages.csv",
     "plans",
+    "report.html",  # `jitopt report`
 )
 KINDS = {
     "plan": PLAN_FILES,

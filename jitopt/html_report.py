@@ -5,7 +5,8 @@ in a ``data:`` URL, so it opens on a laptop with no network, and prints. It read
 only (summary.json, orders.csv, inventory.csv, scenarios.csv, outages.csv); with the instance it
 also colours suppliers by region and draws period 1's expected demand.
 
-Left for later (issue 14): the page of a comparison folder.
+The page of a `jitopt compare` folder: the frontier, the table with the efficient plans marked,
+and the scenario costs of the plans side by side.
 """
 
 from __future__ import annotations
@@ -29,6 +30,8 @@ h1 { font-size: 1.5em; margin-bottom: 0.2em; } h2 { font-size: 1.15em; margin-to
 .sub { color: #555; margin-top: 0; }
 table.metrics { border-collapse: collapse; } table.metrics td { padding: 2px 14px 2px 0; }
 table.metrics td.value { text-align: right; font-variant-numeric: tabular-nums; }
+table.compare th { text-align: left; padding: 2px 14px 2px 0; border-bottom: 1px solid #ccc; }
+table.compare tr.eff td { font-weight: 600; }
 .grid { display: flex; flex-wrap: wrap; gap: 12px; align-items: flex-start; }
 img { max-width: 100%; height: auto; }
 .warn { background: #fff4e5; border-left: 4px solid #f0a020; padding: 6px 10px; }
@@ -99,6 +102,71 @@ def plan_page(plan_dir: str | Path, instance=None) -> str:
     return _page(f"jitopt plan: {s.get('instance', '')}", "\n".join(parts), when)
 
 
+def comparison_page(folder: str | Path) -> str:
+    """The HTML page of the comparison in ``folder`` (comparison.json, comparison.csv,
+    frontier.png and each plan's simulation.csv)."""
+    import json
+
+    import pandas as pd
+
+    from jitopt.charts import plot_comparison_costs
+
+    folder = Path(folder)
+    e = html.escape
+    summary = json.loads((folder / "comparison.json").read_text(encoding="utf-8"))
+    table = pd.read_csv(folder / "comparison.csv", keep_default_na=False, na_values=[""])
+    costs, efficient = {}, set()
+    for row in table.itertuples(index=False):
+        label = f"{row.plan_dir.split('/')[-1][:2]} {row.mix} / {row.policy}"
+        sim = folder / row.plan_dir / "simulation.csv"
+        if sim.is_file():
+            costs[label] = pd.read_csv(sim)["cost"]
+        if bool(row.efficient):
+            efficient.add(label)
+    columns = [
+        ("mix", "mix", "{}"),
+        ("policy", "policy", "{}"),
+        ("expected_cost", "expected cost", "{:,.0f}"),
+        ("cvar", f"CVaR {summary.get('alpha', 0.9):.0%}", "{:,.0f}"),
+        ("fill_rate", "fill rate", "{:.1%}"),
+        ("stockout_probability", "P(stockout)", "{:.1%}"),
+        ("mean_on_hand_value", "mean stock value", "{:,.0f}"),
+        ("plan_status", "plan", "{}"),
+    ]
+    head = "".join(f"<th>{e(title)}</th>" for _, title, _ in columns) + "<th>efficient</th>"
+    body_rows = []
+    for row in table.to_dict(orient="records"):
+        cells = "".join(f"<td>{e(_cell(row.get(key), fmt))}</td>" for key, _, fmt in columns)
+        mark = "yes" if row.get("efficient") else ""
+        body_rows.append(f'<tr class="{"eff" if mark else ""}">{cells}<td>{mark}</td></tr>')
+    png = folder / "frontier.png"
+    frontier = png.read_bytes() if png.is_file() else b""
+    parts = [
+        f"<h1>Comparison: {e(str(summary.get('instance', '')))}</h1>",
+        f'<p class="sub">{summary.get("finished", len(table))} plans on the same '
+        f"{summary.get('scenarios', '?')} scenarios (seed {summary.get('seed')}); from "
+        f"{e(str(folder))}</p>",
+        f'<section id="headline"><table class="metrics compare"><tr>{head}</tr>'
+        + "".join(body_rows)
+        + "</table></section>",
+    ]
+    if frontier:
+        data = base64.b64encode(frontier).decode("ascii")
+        image = f'<img alt="" src="data:image/png;base64,{data}">'
+        parts += ["<h2>Frontier</h2>", f"<figure>{image}</figure>"]
+    if costs:
+        chart = _png(plot_comparison_costs(costs, efficient))
+        parts += ["<h2>Scenario costs</h2>", f"<figure>{chart}</figure>"]
+    when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    return _page(f"jitopt comparison: {summary.get('instance', '')}", "\n".join(parts), when)
+
+
+def _cell(value, fmt: str) -> str:
+    if value is None or (isinstance(value, float) and value != value):
+        return "-"
+    return fmt.format(value)
+
+
 def _page(title: str, body: str, when: str) -> str:
     e = html.escape
     return (
@@ -120,16 +188,18 @@ def is_report(path: Path) -> bool:
 
 
 def write_report(plan_dir: str | Path, out: str | Path | None = None, instance=None) -> Path:
-    """Write the page of ``plan_dir`` to ``out`` (default: ``plan_dir/report.html``, added to
-    the plan's set of files). A file at ``out`` that `jitopt report` did not write is never
-    replaced (`OutputError`)."""
-    page = plan_page(plan_dir, instance)
-    if out is None:
-        from jitopt.files import PLAN_FILES, OutputFolder
+    """Write the page of ``plan_dir`` (a plan folder, or a `jitopt compare` folder) to ``out``
+    (default: ``plan_dir/report.html``, added to the folder's set of files). A file at ``out``
+    that `jitopt report` did not write is never replaced (`OutputError`)."""
+    from jitopt.files import KINDS, MARKED, OutputFolder, _is_marked
 
-        with OutputFolder(plan_dir, "plan") as folder:
-            folder.commit({REPORT_FILE: page}, keep=set(PLAN_FILES))
-        return Path(plan_dir) / REPORT_FILE
+    folder = Path(plan_dir)
+    kind = "comparison" if _is_marked(folder / MARKED["comparison"], "comparison") else "plan"
+    page = comparison_page(folder) if kind == "comparison" else plan_page(folder, instance)
+    if out is None:
+        with OutputFolder(folder, kind) as owned:
+            owned.commit({REPORT_FILE: page}, keep=set(KINDS[kind]))
+        return folder / REPORT_FILE
     out = Path(out)
     if out.is_dir():
         raise OutputError(f"{out} is a folder: give the file to write, e.g. {out}/report.html")

@@ -1,18 +1,25 @@
-"""`jitopt report`: one self-contained HTML page of a plan folder. Checked here without a
-browser: nothing is fetched from a network, every chart is a PNG inside the page that decodes to
-a non-blank image, and the headline holds summary.json's numbers. (The check in a real headless
-browser that issue 14 asks for is not built yet.)"""
+"""`jitopt report`: one self-contained HTML page of a plan folder or a comparison folder.
+
+Checked first without a browser: nothing refers to a network, every chart is a PNG inside the
+page that decodes to a non-blank image, the headline holds summary.json's numbers. Then the
+pages are opened in headless Chromium with the network cut off: nothing is fetched, every image
+has loaded, the headline cells are summary.json's (comparison.csv's), the screenshot is not
+blank."""
 
 from __future__ import annotations
 
 import base64
+import html
 import io
 import json
 import re
+import shutil
+import subprocess
 from html.parser import HTMLParser
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 from click.testing import CliRunner
 from matplotlib.image import imread
@@ -104,3 +111,94 @@ def test_a_new_plan_drops_the_old_report(tmp_path):
     assert runner.invoke(main, make).exit_code == 0
     assert not (out / "report.html").exists()  # it showed the old plan
     assert (out / "notes.txt").read_text() == "mine"
+
+
+# -- in a real browser --------------------------------------------------------------------------
+
+PROBE = """<script>
+window.addEventListener("load", () => {
+  const images = [...document.images].map(i => [i.complete, i.naturalWidth, i.naturalHeight]);
+  const fetched = performance.getEntriesByType("resource").map(r => r.name);
+  const cells = [...document.querySelectorAll("#headline td")].map(td => td.textContent);
+  const pre = document.createElement("pre");
+  pre.id = "probe";
+  pre.textContent = JSON.stringify({images, fetched, cells});
+  document.body.appendChild(pre);
+});
+</script>"""
+
+
+def browser() -> str:
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        found = shutil.which(name)
+        if found:
+            return found
+    pytest.skip(
+        "no headless browser here: install Debian's chromium (apt-get install chromium); "
+        ".ci/run installs it where it can"
+    )
+
+
+def in_browser(page: Path, tmp_path: Path) -> tuple[dict, np.ndarray]:
+    """Open a copy of ``page`` with a probe script in headless Chromium, with every network
+    request bound to fail (a dead proxy, no name resolution): what the page loaded, its
+    images' sizes and headline cells, and a screenshot 1366 pixels wide."""
+    copy = tmp_path / "probed.html"
+    copy.write_text(page.read_text(encoding="utf-8").replace("</body>", PROBE + "</body>"))
+    offline = [
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--hide-scrollbars",
+        "--proxy-server=127.0.0.1:9",
+        "--host-resolver-rules=MAP * ~NOTFOUND",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--window-size=1366,1400",
+    ]
+    run = [browser(), *offline, "--virtual-time-budget=10000"]
+    dom = subprocess.run(
+        [*run, "--dump-dom", copy.as_uri()], capture_output=True, text=True, timeout=120
+    ).stdout
+    probe = re.search(r'<pre id="probe">(.*?)</pre>', dom, re.S)
+    assert probe, dom[-2000:]
+    shot = tmp_path / "shot.png"
+    subprocess.run(
+        [*run, f"--screenshot={shot}", page.as_uri()], capture_output=True, timeout=120
+    )
+    return json.loads(html.unescape(probe.group(1))), imread(shot)
+
+
+def test_the_plan_page_in_a_browser(plan_dir, tmp_path):
+    made = CliRunner().invoke(main, ["report", str(plan_dir), "--instance", str(DEMO)])
+    assert made.exit_code == 0, made.output
+    probe, shot = in_browser(plan_dir / "report.html", tmp_path)
+    assert probe["fetched"] == []  # nothing loaded from outside the page
+    assert len(probe["images"]) == 12
+    assert all(done and width > 300 and height > 100 for done, width, height in probe["images"])
+    summary = json.loads((plan_dir / "summary.json").read_text())
+    assert list(zip(probe["cells"][::2], probe["cells"][1::2])) == [
+        tuple(pair) for pair in metric_rows(summary)
+    ]
+    assert shot.shape[1] == 1366 and np.std(shot[..., :3]) > 0.05  # rendered, not blank
+
+
+def test_the_comparison_page_in_a_browser(tmp_path):
+    out = tmp_path / "compare"
+    args = ["compare", str(DEMO), "--policy", "jit", "--policy", "rolling:jit,every=4"]
+    result = CliRunner().invoke(main, [*args, "--scenarios", "12", "-o", str(out), "-q"])
+    assert result.exit_code == 0, result.output
+    assert CliRunner().invoke(main, ["report", str(out)]).exit_code == 0
+    probe, shot = in_browser(out / "report.html", tmp_path)
+    assert probe["fetched"] == []
+    assert len(probe["images"]) == 2  # the frontier and the scenario costs
+    assert all(done and width > 300 for done, width, _ in probe["images"])
+    table = pd.read_csv(out / "comparison.csv")
+    cells = probe["cells"]
+    width = len(cells) // len(table)
+    for k, row in enumerate(table.itertuples(index=False)):
+        line = cells[k * width : (k + 1) * width]
+        assert line[1] == row.policy
+        assert line[2] == f"{row.expected_cost:,.0f}" and line[3] == f"{row.cvar:,.0f}"
+        assert line[-1] == ("yes" if row.efficient else "")
+    assert np.std(shot[..., :3]) > 0.05
