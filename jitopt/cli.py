@@ -16,6 +16,7 @@ import signal
 import sys
 import time
 import traceback
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -304,15 +305,17 @@ def solve(
             click.echo(f"model: {size} (estimated)", err=True)
         problem = build(inst, count=count, seed=seed, force=force)
         _signals.problem, _signals.stop = problem, stop
-        plan = problem.solve(
-            time_limit=time_limit,
-            mip_gap=mip_gap,
-            threads=threads,
-            tee=log,
-            heuristic=heuristic,
-            stop=stop,
-            started=started,
-        )
+        with _live_view(quiet or log) as progress:
+            plan = problem.solve(
+                time_limit=time_limit,
+                mip_gap=mip_gap,
+                threads=threads,
+                tee=log,
+                heuristic=heuristic,
+                stop=stop,
+                started=started,
+                progress=progress,
+            )
         if not plan.status.has_plan and plan.summary.get("interrupted"):
             raise KeyboardInterrupt
         plan.write(folder)
@@ -329,6 +332,50 @@ def solve(
         raise _Exit(_exit_code(plan.status))
 
     action()
+
+
+@contextmanager
+def _live_view(silent: bool):
+    """A one-line view of the search on stderr, when it is a terminal (and not ``silent``):
+    time, the best plan's cost and where it came from, the bound, the gap, how to stop. It
+    updates twice a second and leaves no trace when the search ends. Yields the callback for
+    `BuiltModel.solve` (None: no view)."""
+    if silent or not sys.stderr.isatty():
+        yield None
+        return
+    from rich.console import Console
+    from rich.live import Live
+    from rich.text import Text
+
+    live = Live(
+        Text("solving ..."),
+        console=Console(stderr=True),
+        refresh_per_second=4,
+        transient=True,
+        redirect_stdout=False,
+        redirect_stderr=False,
+    )
+
+    def update(snap) -> None:
+        live.update(Text(live_line(snap), no_wrap=True, overflow="ellipsis"))
+
+    with live:
+        yield update
+
+
+def live_line(snap) -> str:
+    """The live view's line for a `jitopt.highs_run.Snapshot`."""
+    parts = [f"solving {snap.seconds:,.0f} s"]
+    if snap.objective is None:
+        parts.append("no plan yet")
+    else:
+        parts.append(f"best {snap.objective:,.0f} ({snap.source})")
+    if snap.bound is not None:
+        parts.append(f"bound {snap.bound:,.0f}")
+    if snap.gap is not None:
+        parts.append(f"gap {snap.gap:.2%}")
+    parts.append("Ctrl-C keeps the best")
+    return "  ".join(parts)
 
 
 def _exit_code(status) -> int:

@@ -9,6 +9,7 @@ import atexit
 import math
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import highspy
@@ -42,6 +43,7 @@ def run_highs(
     deadline: float | None = None,
     progress=None,
     fallback: dict | None = None,
+    on_update: Callable[[Snapshot], None] | None = None,
 ) -> SolverRun:
     """Solve with HiGHS (in memory, via Pyomo's highspy interface) and map the outcome to a
     `Status`; load the plan into the model's variables. In steps: set HiGHS up (`_set_up`),
@@ -54,7 +56,9 @@ def run_highs(
     Setting the event ``stop``, or a KeyboardInterrupt while HiGHS runs, stops the search within
     a moment (status feasible or no_solution, ``run.interrupted``). ``deadline`` (a
     `time.perf_counter` value, default now + ``time_limit``) ends the whole run.
-    ``progress("search")`` is called when HiGHS starts, ``progress("finish")`` when it ends."""
+    ``progress("search")`` is called when HiGHS starts, ``progress("finish")`` when it ends;
+    ``on_update(Snapshot)`` about every `UPDATE_SECONDS` while the search runs (in the calling
+    thread)."""
     opt = pyomo_highs.new()
     for thread in _background():  # a stopped run still ending: HiGHS's threads are shared
         thread.join()
@@ -64,7 +68,7 @@ def run_highs(
     run = _set_up(opt, model, mip_gap, threads, tee, deadline, stop)
     if heuristic:
         _start_heuristic(run, opt, model, began, start, fallback)
-    outcome = _search(run, progress)
+    outcome = _search(run, progress, _ticker(run, began, on_update))
     seconds = time.perf_counter() - began
     outcome = _choose(outcome, run.incumbent)
     status, bound = _status(outcome, run.h, mip_gap)
@@ -152,13 +156,16 @@ def _start_heuristic(run: _Run, opt, model, began: float, start, fallback) -> No
     run.worker.start()
 
 
-def _search(run: _Run, progress) -> _Outcome:
-    """Run HiGHS until it ends, the deadline or a stop; then stop the heuristic."""
+def _search(run: _Run, progress, tick=None) -> _Outcome:
+    """Run HiGHS until it ends, the deadline or a stop; then stop the heuristic. ``tick()`` is
+    called while it waits (`_ticker`)."""
     h, watch, worker = run.h, run.watch, run.worker
     if progress is not None:
         progress("search")
     try:
-        detached = _run(h, watch, run.end, worker.stop if worker is not None else None)
+        detached = _run(h, watch, run.end, worker.stop if worker is not None else None, tick)
+        if tick is not None:
+            tick(final=True)  # the last view: what the search ended with
     finally:
         if progress is not None:
             progress("finish")
@@ -259,6 +266,54 @@ def _status_for_gap(objective: float, bound: float | None, mip_gap: float) -> St
 
 
 GRACE_SECONDS = 0.2  # after a stop, how long HiGHS and the heuristic may take to return
+UPDATE_SECONDS = 0.5  # how often `run_highs` reports a `Snapshot` while it searches
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """The search so far: seconds since it began, the best plan's objective and where it came
+    from ("HiGHS" or "heuristic"; None before the first plan), HiGHS's bound and the gap."""
+
+    seconds: float
+    objective: float | None
+    source: str | None
+    bound: float | None
+    gap: float | None
+
+
+def _ticker(run: _Run, began: float, on_update):
+    """A ``tick()`` for `_run` that calls ``on_update(Snapshot)`` every `UPDATE_SECONDS`."""
+    if on_update is None:
+        return None
+    last = [-math.inf]
+
+    def tick(final: bool = False) -> None:
+        now = time.perf_counter()
+        if now - last[0] < UPDATE_SECONDS and not final:
+            return
+        last[0] = now
+        on_update(snapshot(run, now - began))
+
+    return tick
+
+
+def snapshot(run: _Run, seconds: float) -> Snapshot:
+    """What HiGHS's callbacks and the heuristic have reported so far."""
+    watch = run.watch
+    with watch.lock:
+        objective, bound = watch.value, watch.bound
+    source = "HiGHS" if math.isfinite(objective) else None
+    if run.incumbent is not None:
+        with run.incumbent.lock:
+            found = run.incumbent.value
+        if found is not None and math.isfinite(found) and found < objective - 1e-9:
+            objective, source = found, "heuristic"
+    objective = objective if math.isfinite(objective) else None
+    bound = bound if math.isfinite(bound) else None
+    gap = None
+    if objective is not None and bound is not None:
+        gap = max(objective - bound, 0.0) / max(abs(objective), 1e-9)
+    return Snapshot(seconds, objective, source, bound, gap)
 
 
 class _Watch:
@@ -308,14 +363,15 @@ class _Watch:
 DEADLINE_SLACK = 0.5  # HiGHS may overrun its time limit by this before it is stopped
 
 
-def _run(h: highspy.Highs, watch: _Watch, deadline: float, on_stop=None) -> bool:
+def _run(h: highspy.Highs, watch: _Watch, deadline: float, on_stop=None, tick=None) -> bool:
     """``h.run()`` in a thread of its own, so that the calling thread stays responsive: a
     KeyboardInterrupt there (Ctrl-C; the command line turns SIGTERM into one too) sets the stop
     event, which HiGHS's interrupt callbacks notice; so does the deadline, which HiGHS can
     overrun in its cut rounds and sub-MIPs. Returns True when HiGHS has not returned
     `GRACE_SECONDS` after a stop: the run then goes on with what HiGHS's callbacks reported,
     and HiGHS ends in the background at its next interrupt check. ``on_stop()`` is called as
-    soon as the stop is noticed (the heuristic then stops at the same time)."""
+    soon as the stop is noticed (the heuristic then stops at the same time); ``tick()`` at each
+    turn of the wait (every 0.05 s)."""
     done = threading.Event()
     failure: list[BaseException] = []
 
@@ -336,6 +392,8 @@ def _run(h: highspy.Highs, watch: _Watch, deadline: float, on_stop=None) -> bool
             watch.stop.set()
         if time.perf_counter() > deadline + DEADLINE_SLACK:
             watch.expired.set()
+        if tick is not None:
+            tick()
         if watch.stopping and watch.stopped_at is None:
             watch.stopped_at = time.perf_counter()
             if on_stop is not None:

@@ -8,6 +8,7 @@ import math
 import os
 import threading
 import time
+from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -19,7 +20,7 @@ from jitopt.check import check_plan
 from jitopt.diagnose import explain_infeasible, undeliverable
 from jitopt.errors import SolveError
 from jitopt.heuristic import integer_values
-from jitopt.highs_run import run_highs
+from jitopt.highs_run import Snapshot, run_highs
 from jitopt.instance import Instance
 from jitopt.model import ModelData, build_model
 from jitopt.plan import Plan, Status, make_plan, model_size
@@ -100,9 +101,12 @@ class BuiltModel:
         *,
         stop: threading.Event | None = None,
         started: float | None = None,
+        progress: Callable[[Snapshot], None] | None = None,
     ) -> Plan:
         """Solve with HiGHS and return the `Plan`. Options default to instance.toml's [solver];
-        bad values raise ValueError.
+        bad values raise ValueError. ``progress(snapshot)`` is called about twice a second
+        while the search runs (`jitopt.highs_run.Snapshot`: seconds, best objective and where
+        it came from, bound, gap).
 
         ``heuristic`` runs `jitopt.heuristic` next to HiGHS; by default on for models with at
         least 1000 integer variables. Setting the event ``stop`` (or Ctrl-C) stops the search:
@@ -137,6 +141,7 @@ class BuiltModel:
             deadline=began + time_limit,
             progress=lambda phase: setattr(self, "phase", phase),
             fallback=fallback,
+            on_update=progress,
         )
         self.phase = "finish"
         run.build_seconds = self.build_seconds
@@ -329,9 +334,11 @@ def solve(
     tee: bool = False,
     heuristic: bool | None = None,
     stop: threading.Event | None = None,
+    progress: Callable[[Snapshot], None] | None = None,
 ) -> Plan:
     """Build and solve ``instance`` (an `Instance`, or the path of an instance directory); the
-    plan's ``status`` says how good it is. The time limit covers building and solving."""
+    plan's ``status`` says how good it is. The time limit covers building and solving.
+    ``progress(snapshot)``: see `BuiltModel.solve`."""
     started = time.perf_counter()
     solver_options(time_limit, mip_gap, threads)  # bad options fail before the build
     if isinstance(instance, (str, os.PathLike)):
@@ -339,7 +346,9 @@ def solve(
 
         instance = read_instance(instance)
     problem = build(instance, count=scenarios, seed=seed)
-    return problem.solve(time_limit, mip_gap, threads, tee, heuristic, stop=stop, started=started)
+    return problem.solve(
+        time_limit, mip_gap, threads, tee, heuristic, stop=stop, started=started, progress=progress
+    )
 
 
 def _check_instance(instance) -> None:
