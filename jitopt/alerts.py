@@ -8,16 +8,18 @@ horizon and the date of each period. ``as_of`` is a period number, or a date of 
 
 - ``order now``: placed in the as-of period;
 - ``due``: placed in one of the ``within`` periods after it;
-- ``overdue``: placed before it and not listed in ``placed`` (a CSV: supplier, item, period or
-  date, optionally quantity: a smaller quantity leaves the rest overdue).
+- ``overdue``: placed before it and not listed in ``placed``.
 
-Lines placed later, and earlier lines that were placed, are not listed. Without ``placed`` no
-line is known to be placed: every earlier line is overdue.
+``placed`` (a CSV: supplier, item, period or date -- any date of the period --, optionally
+quantity) lists the lines already placed: they are not listed, whatever their period, and a
+smaller quantity leaves the rest. Its rows that match no line of the plan, or that place more
+than the line, are named in ``notes``. Without ``placed`` no line is known to be placed: every
+earlier line is overdue.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -55,6 +57,7 @@ class Alerts:
     date: pd.Timestamp | None
     within: int
     placed: bool
+    notes: list[str] = field(default_factory=list)  # placed rows that match no line, or too many
 
     def counts(self) -> dict[str, dict]:
         """Lines, units and value per status."""
@@ -80,6 +83,7 @@ class Alerts:
             },
             "within": self.within,
             "placed_given": self.placed,
+            "notes": self.notes,
             "counts": self.counts(),
             "lines": lines.to_dict(orient="records"),
         }
@@ -131,33 +135,49 @@ def alerts(
         orders["unit_cost"] = np.nan
     if "arrival_period" not in orders.columns:
         orders["arrival_period"] = pd.NA
-    left = orders["quantity"].astype(float)
+    left = orders["quantity"].astype(float)  # what is left to place
+    notes: list[str] = []
     if placed is not None:
-        done = _placed(placed, dates)
+        done, rows = _placed(placed, dates, T)
         key = list(zip(orders["supplier"], orders["item"], orders["period"]))
         left = left - pd.Series([done.get(x, 0.0) for x in key], index=orders.index)
+        notes = _unmatched(done, rows, dict(zip(key, orders["quantity"])), where=str(placed))
     status = pd.Series(None, index=orders.index, dtype=object)
-    status[(orders["period"] < k) & (left > _TOL)] = "overdue"
+    status[orders["period"] < k] = "overdue"
     status[orders["period"] == k] = "order now"
     status[(orders["period"] > k) & (orders["period"] <= k + within)] = "due"
-    left = left.where(orders["period"] < k, orders["quantity"])  # what is left to place
-    out = orders.assign(status=status, quantity=left)
+    status[left <= _TOL] = None  # placed in full
+    out = orders.assign(status=status, quantity=left.clip(lower=0.0))
     out = out[out["status"].notna()].copy()
     out["date"] = out["period"].map(dates) if dates is not None else pd.NaT
     out["arrival_date"] = out["arrival_period"].map(dates) if dates is not None else pd.NaT
-    out["value"] = out["quantity"] * out["unit_cost"]
+    out["value"] = (out["quantity"] * out["unit_cost"]).round(2)
     out["rank"] = out["status"].map({s: n for n, s in enumerate(STATUSES)})
     out = out.sort_values(["rank", "period", "supplier", "item"], kind="stable")
     if dates is None:
         out = out.drop(columns=["date", "arrival_date"])
     columns = [c for c in COLUMNS if c in out.columns]
     date = None if dates is None else dates.loc[k]
-    return Alerts(out[columns].reset_index(drop=True), k, date, int(within), placed is not None)
+    lines = out[columns].reset_index(drop=True)
+    return Alerts(lines, k, date, int(within), placed is not None, notes)
 
 
-def _placed(placed, dates: pd.Series | None) -> dict:
-    """Units placed per (supplier, item, period) from the --placed table; every problem with
-    its row and column."""
+def _unmatched(done: dict, rows: dict, planned: dict, where: str) -> list[str]:
+    """Notes for placed lines that are no line of the plan, or more than it."""
+    notes = []
+    for key, units in done.items():
+        s, i, t = key
+        what = f"{where}, row {rows[key]}: {s}, {i}, period {t}"
+        if key not in planned:
+            notes.append(f"{what} is no line of the plan")
+        elif np.isfinite(units) and units > planned[key] + _TOL:
+            notes.append(f"{what}: {units:g} placed, the plan has {planned[key]:g}")
+    return notes
+
+
+def _placed(placed, dates: pd.Series | None, T: int) -> tuple[dict, dict]:
+    """Units placed per (supplier, item, period) from the --placed table, and the row that
+    first names each; every problem with its row and column."""
     where = str(placed) if not isinstance(placed, pd.DataFrame) else "placed"
     if isinstance(placed, pd.DataFrame):
         frame = placed.astype(str)
@@ -179,9 +199,10 @@ def _placed(placed, dates: pd.Series | None) -> dict:
     if problems:
         raise InstanceError(problems, "placed orders")
     done: dict = {}
+    first: dict = {}
     for pos, row in frame.reset_index(drop=True).iterrows():
         line = pos + 2
-        period = _row_period(row, dates, where, line, problems)
+        period = _row_period(row, dates, T, where, line, problems)
         quantity = np.inf
         if "quantity" in frame.columns and str(row["quantity"]).strip():
             try:
@@ -195,32 +216,40 @@ def _placed(placed, dates: pd.Series | None) -> dict:
         if period is not None:
             key = (str(row["supplier"]).strip(), str(row["item"]).strip(), period)
             done[key] = done.get(key, 0.0) + quantity
+            first.setdefault(key, line)
     if problems:
         raise InstanceError(problems, "placed orders")
-    return done
+    return done, first
 
 
-def _row_period(row, dates, where: str, line: int, problems: list) -> int | None:
+def _row_period(row, dates, T: int, where: str, line: int, problems: list) -> int | None:
+    """The period of a placed row: its period, or the period that contains its date (both
+    given: they must agree)."""
     text = str(row.get("period", "")).strip()
+    period = None
     if text:
-        if not text.isdigit():
-            problems.append(Problem(where, f"{text!r} is not a period number", line, "period"))
+        if not text.isdigit() or not 1 <= int(text) <= T:
+            message = f"{text!r} is not a period of the plan (1..{T})"
+            problems.append(Problem(where, message, line, "period"))
             return None
-        return int(text)
-    text = str(row.get("date", "")).strip()
-    if not text:
-        problems.append(Problem(where, "gives neither a period nor a date", line, "period"))
-        return None
+        period = int(text)
+    day = str(row.get("date", "")).strip()
+    if not day:
+        if period is None:
+            problems.append(Problem(where, "gives neither a period nor a date", line, "period"))
+        return period
     if dates is None:
         problems.append(Problem(where, "give the period: the plan has no dates", line, "date"))
         return None
     try:
-        when = pd.Timestamp(text)
-    except ValueError:
-        problems.append(Problem(where, f"{text!r} is not a date", line, "date"))
+        starts = pd.DatetimeIndex(dates.to_numpy())
+        step = starts[-1] - starts[-2] if len(starts) > 1 else pd.Timedelta(days=7)
+        dated = period_at(day, starts, starts[-1] + step, "placed orders", T)
+    except InstanceError as exc:
+        problems.append(Problem(where, exc.problems[0].message, line, "date"))
         return None
-    match = dates.index[dates == when]
-    if len(match) == 0:
-        problems.append(Problem(where, f"{text} is not the date of a period", line, "date"))
+    if period is not None and period != dated:
+        message = f"period {period} and date {day} (period {dated}) disagree"
+        problems.append(Problem(where, message, line, "date"))
         return None
-    return int(match[0])
+    return dated

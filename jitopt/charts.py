@@ -131,7 +131,7 @@ def plot_inventory(plan: Plan, item: str) -> Figure:
     _date_axis(ax, bands)
     ax.set_title(f"{item}: stock on hand (below 0: backlog)", loc="left")
     ax.set_ylabel("units")
-    ax.legend(loc="upper right", fontsize=8)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8)  # beside the data
     ax.grid(alpha=0.3)
     return fig
 
@@ -143,6 +143,8 @@ def plot_orders(plan: Plan, regions: dict[str, str] | None = None, worst: int = 
     shaded on the rows they stop."""
     from matplotlib.patches import Patch, Rectangle
 
+    if isinstance(worst, bool) or not isinstance(worst, (int, np.integer)) or worst < 0:
+        raise ValueError(f"worst must be a whole number >= 0, got {worst!r}")
     orders = plan.orders
     if regions is None and getattr(plan, "instance", None) is not None:
         regions = plan.instance.suppliers["region"].astype(str).to_dict()
@@ -159,9 +161,13 @@ def plot_orders(plan: Plan, regions: dict[str, str] | None = None, worst: int = 
         ax.add_patch(
             Rectangle((t - 0.4, row[s] - height / 2), 0.8, height, color=colour, label=None)
         )
+    unknown = set()  # outage targets that are neither a supplier nor a known region
+    known = set(suppliers) | set((regions or {}).keys()) | set((regions or {}).values())
     for scenario in _worst(plan, worst):
         for r in plan.outages[plan.outages["scenario"] == scenario].itertuples(index=False):
             hit = [s for s in suppliers if s == r.target or (regions or {}).get(s) == r.target]
+            if r.target not in known:
+                unknown.add(r.target)
             for s in hit:
                 span = (r.start - 0.5, row[s] - 0.5), r.end - r.start + 1, 1.0
                 ax.add_patch(Rectangle(*span, color="tab:red", alpha=0.08, lw=0))
@@ -179,9 +185,15 @@ def plot_orders(plan: Plan, regions: dict[str, str] | None = None, worst: int = 
     if worst and len(plan.outages):
         shaded = f"outages, {worst} worst scenarios"
         handles.append(Patch(color="tab:red", alpha=0.15, label=shaded))
+    if unknown:
+        missing = f"not shaded (regions unknown): {', '.join(sorted(unknown))}"
+        handles.append(Patch(color="white", label=missing))
     if handles:
         ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8)
-    ax.set_title("Orders by supplier (bar height: units ordered)", loc="left")
+    ax.set_xlabel("order period" + (" (week starting)" if "date" in dates.columns else ""))
+    ax.set_title(
+        f"Orders by supplier (bar height: units ordered; the tallest {top:,.0f})", loc="left"
+    )
     return fig
 
 
@@ -267,6 +279,7 @@ def plot_comparison_costs(
         box.set_facecolor("tab:blue" if label in efficient else "lightgray")
         box.set_alpha(0.6)
     ax.invert_yaxis()
+    ax.xaxis.set_major_formatter(lambda v, _: f"{v:,.0f}")
     ax.set_xlabel("scenario cost (box: middle half; whiskers: 5-95 %; triangle: mean)")
     ax.set_title("Cost of the common scenarios, plan by plan", loc="left")
     ax.grid(axis="x", alpha=0.3)

@@ -365,16 +365,16 @@ def _live_view(silent: bool):
 
 def live_line(snap) -> str:
     """The live view's line for a `jitopt.highs_run.Snapshot`."""
-    parts = [f"solving {snap.seconds:,.0f} s"]
+    # most important first: a narrow terminal cuts the end of the line
+    parts = [f"solving {snap.seconds:,.0f} s (Ctrl-C keeps the best)"]
     if snap.objective is None:
         parts.append("no plan yet")
     else:
         parts.append(f"best {snap.objective:,.0f} ({snap.source})")
-    if snap.bound is not None:
-        parts.append(f"bound {snap.bound:,.0f}")
     if snap.gap is not None:
         parts.append(f"gap {snap.gap:.2%}")
-    parts.append("Ctrl-C keeps the best")
+    if snap.bound is not None:
+        parts.append(f"bound {snap.bound:,.0f}")
     return "  ".join(parts)
 
 

@@ -43,6 +43,9 @@ def alerts_cmd(plan_dir, as_of, within, placed, fmt):
     from jitopt.alerts import alerts
 
     result = alerts(plan_dir, as_of, within, placed)
+    if fmt != "json":  # in json they are "notes"
+        for note in result.notes:
+            click.echo(f"warning: {note}", err=True)
     if fmt == "json":
         click.echo(json.dumps(result.to_json(), indent=2))
     elif fmt == "csv":

@@ -32,6 +32,7 @@ table.metrics { border-collapse: collapse; } table.metrics td { padding: 2px 14p
 table.metrics td.value { text-align: right; font-variant-numeric: tabular-nums; }
 table.compare th { text-align: left; padding: 2px 14px 2px 0; border-bottom: 1px solid #ccc; }
 table.compare tr.eff td { font-weight: 600; }
+table.compare td.num { text-align: right; font-variant-numeric: tabular-nums; }
 .grid { display: flex; flex-wrap: wrap; gap: 12px; align-items: flex-start; }
 img { max-width: 100%; height: auto; }
 .warn { background: #fff4e5; border-left: 4px solid #f0a020; padding: 6px 10px; }
@@ -65,6 +66,8 @@ def plan_page(plan_dir: str | Path, instance=None) -> str:
             [Problem(str(plan_dir), "is missing inventory.csv, scenarios.csv or outages.csv")],
             "plan",
         )
+    if instance is not None:
+        _check_instance(plan, instance, plan_dir)
     plan.instance = instance
     s = plan.summary
     e = html.escape
@@ -82,7 +85,12 @@ def plan_page(plan_dir: str | Path, instance=None) -> str:
         f"from {e(str(Path(plan_dir)))}</p>",
         f'<section id="headline"><table class="metrics">{rows}</table></section>',
     ]
-    warnings = s.get("warnings") or []
+    warnings = list(s.get("warnings") or [])
+    if instance is None:
+        warnings.append(
+            "made without the instance (--instance): suppliers are not coloured by region, "
+            "outages of whole regions are not shaded, and period 1 has no expected demand"
+        )
     if warnings:
         parts.append(
             '<div class="warn">' + "<br>".join(e(str(w)) for w in warnings) + "</div>"
@@ -131,12 +139,16 @@ def comparison_page(folder: str | Path) -> str:
         ("fill_rate", "fill rate", "{:.1%}"),
         ("stockout_probability", "P(stockout)", "{:.1%}"),
         ("mean_on_hand_value", "mean stock value", "{:,.0f}"),
+        ("in_sample_expected_cost", "in sample", "{:,.0f}"),
         ("plan_status", "plan", "{}"),
     ]
     head = "".join(f"<th>{e(title)}</th>" for _, title, _ in columns) + "<th>efficient</th>"
     body_rows = []
     for row in table.to_dict(orient="records"):
-        cells = "".join(f"<td>{e(_cell(row.get(key), fmt))}</td>" for key, _, fmt in columns)
+        cells = "".join(
+            f'<td class="{"num" if fmt != "{}" else ""}">{e(_cell(row.get(key), fmt))}</td>'
+            for key, _, fmt in columns
+        )
         mark = "yes" if row.get("efficient") else ""
         body_rows.append(f'<tr class="{"eff" if mark else ""}">{cells}<td>{mark}</td></tr>')
     png = folder / "frontier.png"
@@ -165,6 +177,23 @@ def _cell(value, fmt: str) -> str:
     if value is None or (isinstance(value, float) and value != value):
         return "-"
     return fmt.format(value)
+
+
+def _check_instance(plan, instance, plan_dir) -> None:
+    """The plan must be one of ``instance``: the same name, its items and suppliers."""
+    problems = []
+    name = plan.summary.get("instance")
+    if name is not None and name != instance.name:
+        problems.append(f"the plan is of instance {name!r}, --instance is {instance.name!r}")
+    for what, used, known in (
+        ("item", plan.inventory["item"], instance.items.index),
+        ("supplier", plan.orders["supplier"], instance.suppliers.index),
+    ):
+        missing = sorted(set(used) - set(known))
+        if missing:
+            problems.append(f"{what}(s) {', '.join(missing[:5])} of the plan are not in --instance")
+    if problems:
+        raise InstanceError([Problem(str(plan_dir), p) for p in problems], "report")
 
 
 def _page(title: str, body: str, when: str) -> str:

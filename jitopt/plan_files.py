@@ -104,8 +104,8 @@ def read_orders(path: str | Path) -> tuple[str, pd.DataFrame]:
     path = Path(path)
     file = path / "orders.csv" if path.is_dir() else path
     if not file.is_file():
-        what = "has no orders.csv" if path.is_dir() else "is not a file or a plan folder"
-        raise InstanceError([Problem(str(path), f"{what} (--plan)")], "plan")
+        what = "has no orders.csv: not a plan folder" if path.is_dir() else "is not a plan"
+        raise InstanceError([Problem(str(path), what)], "plan")
     try:
         frame = pd.read_csv(file, dtype=str, keep_default_na=False)
     except pd.errors.EmptyDataError:

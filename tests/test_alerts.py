@@ -90,6 +90,32 @@ def test_placed_lines_are_not_overdue(plan_dir, tmp_path):
     assert len(overdue) == len(week1) - 2
 
 
+def test_placed_rows_by_any_date_of_the_week_and_the_ones_that_match_nothing(plan_dir, tmp_path):
+    """A date is the period that contains it (Wednesday 2027-01-06: week 1); a line of the
+    as-of week that is placed is no longer to order now; rows that name no line of the plan, or
+    more than it, are notes; a period and a date that disagree are an error."""
+    now = sorted(lines(plan_dir, 2, 2))
+    orders = pd.read_csv(plan_dir / "orders.csv").set_index(["supplier", "item", "period"])
+    (s0, i0, _), (s1, i1, _) = sorted(lines(plan_dir, 1, 1))[:2]
+    q1 = orders.loc[(s1, i1, 1), "quantity"]
+    placed = tmp_path / "placed.csv"
+    placed.write_text(
+        "supplier,item,period,date,quantity\n"
+        f"{s0},{i0},,2027-01-06,\n{s1},{i1},1,,{q1 + 5}\n{now[0][0]},{now[0][1]},2,,\n"
+        "NOPE,X,1,,3\n"
+    )
+    result = alerts(plan_dir, 2, placed=placed)
+    shown = {(r.supplier, r.item, r.period) for r in result.lines.itertuples()}
+    assert (s0, i0, 1) not in shown and (s1, i1, 1) not in shown
+    assert now[0] not in shown and set(now[1:]) <= keys(result.lines, "order now")
+    assert len(result.notes) == 2
+    assert "row 5: NOPE, X, period 1 is no line of the plan" in result.notes[1]
+    assert f"row 3: {s1}, {i1}, period 1: {q1 + 5:g} placed, the plan has {q1:g}" in result.notes[0]
+    placed.write_text(f"supplier,item,period,date\n{s0},{i0},2,2027-01-06\n")
+    with pytest.raises(jitopt.InstanceError, match="period 2 and date 2027-01-06 .period 1."):
+        alerts(plan_dir, 2, placed=placed)
+
+
 def test_formats_for_a_scheduler(plan_dir):
     runner = CliRunner()
     args = ["alerts", str(plan_dir), "--as-of", "2027-01-18", "--within", "1"]
@@ -132,7 +158,7 @@ def test_a_bad_placed_file_names_every_problem(plan_dir, tmp_path):
     )
     assert result.exit_code == 2
     out = result.output
-    assert "row 2, column period: 'x' is not a period number" in out
+    assert "row 2, column period: 'x' is not a period of the plan (1..12)" in out
     assert "row 3, column quantity: '-2' is not a number >= 0" in out
     assert "row 4, column period: gives neither a period nor a date" in out
 
