@@ -242,12 +242,12 @@ def _seen(runs, k: int, length: dict[str, int]) -> tuple:
     ending where they were seen to end, or, still under way in period k-1, where the target's
     length says (at least k-1). Outages of targets the instance does not know are left out."""
     seen = []
-    for target, start, end, *kind in runs:
+    for target, start, end, kind in runs:
         if start > k - 1 or target not in length:
             continue
         if end >= k - 1:  # under way when last seen: believed to last its usual length
             end = max(start + length[target] - 1, k - 1)
-        seen.append((target, start, end, *(kind or ["orders"])))
+        seen.append((target, start, end, kind))
     return tuple(sorted(seen))
 
 
@@ -340,10 +340,10 @@ def simulate_policy(
             f"whole horizon (each re-plan keeps it over its own periods), e.g. {first[0]}: "
             f"{first[1][0]}"
         )
+    del sim.summary["seconds"]  # written again below, last
     if warnings:
         sim.warnings += warnings
         sim.summary["warnings"] = sim.warnings
-        sim.summary["seconds"] = sim.summary.pop("seconds")  # stays last
     names = sim.table["scenario"]
     orders = pd.concat([found["orders"][n] for n in names], keys=names, names=["scenario", None])
     sim.orders = orders.reset_index(level=0).reset_index(drop=True)
